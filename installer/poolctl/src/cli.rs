@@ -1,0 +1,174 @@
+//! Command-line definition. Every subcommand lives in `command/`.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use excc_chain::{Amount, Network, PoolFeePercent};
+
+#[derive(Debug, Parser)]
+#[command(name = "poolctl", version, about = "Operate an EXCC stake pool")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Offline key tools: derive addresses, build ticket multisig scripts, compute pool fees.
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Print the P2PKH addresses XPUB/BRANCH/INDEX, one `INDEX ADDRESS` per line.
+    Derive {
+        /// mainnet, testnet, simnet or regnet; the xpub must belong to it.
+        #[arg(long, value_name = "NET")]
+        network: Network,
+        /// Account extended public key (xpub…, tpub…, spub…).
+        #[arg(long, value_name = "XPUB")]
+        xpub: String,
+        /// Branch: 0 = external (fee and ticket addresses), 1 = internal.
+        #[arg(long, default_value_t = 0)]
+        branch: u32,
+        /// `N`, `A..B` (B excluded) or `A..=B` (B included); indices below 2^31.
+        #[arg(long, value_name = "A..B", value_parser = parse_index_range)]
+        index: IndexRange,
+    },
+    /// Print the 1-of-2 ticket redeem script (pool key first) and its P2SH address.
+    Multisig {
+        #[arg(long, value_name = "NET")]
+        network: Network,
+        /// Print `{"address":…,"redeemScript":…}` like exccwallet's createmultisig.
+        #[arg(long)]
+        json: bool,
+        /// The pool's public-key address (Sk…/Tk…/2s…), or 66 hex characters.
+        pool_pubkey_addr: String,
+        /// The user's public-key address, or 66 hex characters.
+        user_pubkey_addr: String,
+    },
+    /// Print the pool fee in atoms a ticket must pay (exccwallet's StakePoolTicketFee).
+    PoolFee {
+        #[arg(long, value_name = "NET")]
+        network: Network,
+        /// Ticket price (the ticket's vout[0] value) in atoms.
+        #[arg(long, value_name = "ATOMS", value_parser = parse_atoms)]
+        ticket_price: Amount,
+        /// The ticket transaction's fee in atoms.
+        #[arg(long, value_name = "ATOMS", value_parser = parse_atoms)]
+        tx_fee: Amount,
+        /// Height of the block the ticket is mined in.
+        #[arg(long, value_name = "H")]
+        height: u32,
+        /// Pool fee rate in percent, 0.01–100 with at most two decimals (e.g. 7.5).
+        #[arg(long, value_name = "P")]
+        pool_fee_percent: PoolFeePercent,
+    },
+}
+
+/// A range of child indices, end excluded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexRange {
+    pub start: u32,
+    pub end: u32,
+}
+
+const HARDENED: u64 = 1 << 31;
+
+fn parse_index_range(s: &str) -> Result<IndexRange, String> {
+    let num = |x: &str| -> Result<u64, String> {
+        x.trim()
+            .parse::<u64>()
+            .map_err(|_| format!("{x:?} is not a non-negative integer"))
+    };
+    let (start, end) = if let Some((a, b)) = s.split_once("..=") {
+        (num(a)?, num(b)?.saturating_add(1))
+    } else if let Some((a, b)) = s.split_once("..") {
+        (num(a)?, num(b)?)
+    } else {
+        let n = num(s)?;
+        (n, n + 1)
+    };
+    if start >= end {
+        return Err(format!(
+            "the range {s} is empty (write A..B with A < B, or A..=B)"
+        ));
+    }
+    if end > HARDENED {
+        return Err(format!(
+            "indices must be below 2^31 = {HARDENED} (hardened keys cannot be derived from an xpub)"
+        ));
+    }
+    Ok(IndexRange {
+        start: start as u32,
+        end: end as u32,
+    })
+}
+
+fn parse_atoms(s: &str) -> Result<Amount, String> {
+    s.parse::<i64>()
+        .ok()
+        .filter(|a| (0..=excc_chain::amount::MAX_ATOMS).contains(a))
+        .map(Amount::from_atoms)
+        .ok_or_else(|| format!("{s:?} is not a whole number of atoms between 0 and 2.1e15 (1 EXCC = 100000000 atoms)"))
+}
+
+/// Prints a clap error as one line (help and version go to stdout unchanged).
+pub fn report_usage_error(err: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    match err.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = err.print();
+            ExitCode::SUCCESS
+        }
+        _ => {
+            let text = err.render().to_string();
+            let line = text
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("invalid arguments");
+            let line = line.trim_start_matches("error: ");
+            eprintln!("poolctl: error: {line} (see poolctl --help)");
+            ExitCode::from(2)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_ranges() {
+        assert_eq!(
+            parse_index_range("0..3"),
+            Ok(IndexRange { start: 0, end: 3 })
+        );
+        assert_eq!(
+            parse_index_range("2..=4"),
+            Ok(IndexRange { start: 2, end: 5 })
+        );
+        assert_eq!(parse_index_range("7"), Ok(IndexRange { start: 7, end: 8 }));
+        assert!(parse_index_range("3..3").unwrap_err().contains("empty"));
+        assert!(
+            parse_index_range("0..2147483649")
+                .unwrap_err()
+                .contains("2^31")
+        );
+        assert!(
+            parse_index_range("a..b")
+                .unwrap_err()
+                .contains("not a non-negative integer")
+        );
+    }
+
+    #[test]
+    fn atoms() {
+        assert_eq!(parse_atoms("54200"), Ok(Amount::from_atoms(54200)));
+        assert!(parse_atoms("1.5").is_err());
+        assert!(parse_atoms("-1").is_err());
+    }
+}

@@ -1,0 +1,13 @@
+//! One file per subcommand.
+
+mod key;
+
+use std::io::Write;
+
+use crate::cli::Command;
+
+pub fn run(command: Command, out: &mut impl Write) -> anyhow::Result<()> {
+    match command {
+        Command::Key(cmd) => key::run(cmd, out),
+    }
+}
