@@ -1,1 +1,38 @@
-fn main() {}
+use clap::Parser;
+use excc_simnet::cli::{Cli, Cmd, merged_args};
+
+fn main() {
+    let argv = match merged_args(std::env::args().collect()) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("excc-simnet: {e}");
+            std::process::exit(2);
+        }
+    };
+    let cli = Cli::parse_from(argv);
+    let level = match &cli.cmd {
+        Cmd::Node(a) => a.debuglevel.clone(),
+        Cmd::Wallet(a) => a.debuglevel.clone(),
+    };
+    let level: tracing::Level = level.parse().unwrap_or(tracing::Level::INFO);
+    tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .init();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let res = rt.block_on(async move {
+        match cli.cmd {
+            Cmd::Node(a) => excc_simnet::node::run::run(a).await,
+            Cmd::Wallet(a) => excc_simnet::wallet::run::run(a).await,
+        }
+    });
+    if let Err(e) = res {
+        eprintln!("excc-simnet: {e:#}");
+        std::process::exit(1);
+    }
+}

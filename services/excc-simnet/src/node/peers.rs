@@ -1,0 +1,127 @@
+//! Several simulated nodes sharing one chain. A node started with
+//! `--connect`/`--addpeer` polls its peers' `simnet_blocks` and replays every
+//! block it lacks: it puts the block's votes, tickets and other transactions
+//! into its own mempool and mines with the block's timestamp. The chain model
+//! is deterministic, so the replayed block has the same hash (checked). A
+//! node that falls behind (disconnected, restarted) catches up the same way.
+//! Transactions sent to a follower are not relayed: send them to the node
+//! that mines.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use excc_chain::ChainHash;
+use excc_rpc::types::RpcError;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tracing::{info, warn};
+
+use super::Node;
+use crate::chain::stake_tx::parse_vote;
+use crate::chain::wire::WireTx;
+use crate::rpc::client::RpcClient;
+use crate::rpc::envelope::{Json, RpcResult, params};
+
+/// What a follower needs to replay one block.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct BlockData {
+    pub height: u32,
+    pub hash: String,
+    pub timestamp: u32,
+    /// Votes, tickets, then regular transactions (hex), in block order.
+    pub txs: Vec<String>,
+}
+
+pub fn blocks(node: &Arc<Node>, p: &[Value]) -> RpcResult {
+    let from = params::i64_at(p, 0, "from")?.max(1) as u32;
+    let count = params::opt_i64(p, 1).unwrap_or(100).clamp(1, 500) as u32;
+    let c = node.chain();
+    let mut out = Vec::new();
+    for h in from..from.saturating_add(count) {
+        let Some(b) = c.block_at(h) else { break };
+        let mut txs = Vec::new();
+        for t in b.stake.iter().chain(b.regular.iter().skip(1)) {
+            let Some(rec) = c.tx(t) else { continue };
+            let is_revocation = WireTx::parse(&rec.bytes)
+                .map(|tx| tx.version == 2 && parse_vote(&tx).is_none() && tx.inputs.len() == 1)
+                .unwrap_or(false);
+            if !is_revocation {
+                txs.push(hex::encode(&rec.bytes));
+            }
+        }
+        out.push(BlockData {
+            height: h,
+            hash: b.hash.to_string(),
+            timestamp: b.header.timestamp,
+            txs,
+        });
+    }
+    Ok(Json::of(&out))
+}
+
+/// Applies one peer block; false if it did not reproduce the same hash.
+fn apply(node: &Arc<Node>, data: &BlockData) -> Result<bool, String> {
+    let mut chain = node.chain();
+    if chain.height() + 1 != data.height {
+        return Ok(true);
+    }
+    for tx in &data.txs {
+        let bytes = hex::decode(tx).map_err(|e| e.to_string())?;
+        // Already in our mempool is fine.
+        let _ = chain.accept_tx(&bytes);
+    }
+    let hash = chain
+        .mine_block(data.timestamp)
+        .map_err(|e| e.to_string())?;
+    let block = chain.tip().clone();
+    node.announce(&chain, &block);
+    Ok(hash.to_string() == data.hash)
+}
+
+/// Polls `peers` forever, replaying blocks this node lacks.
+pub async fn sync_loop(node: Arc<Node>, peers: Vec<RpcClient>) {
+    let mut diverged = false;
+    loop {
+        for peer in &peers {
+            if diverged {
+                break;
+            }
+            let from = node.chain().height() + 1;
+            let res = peer
+                .call("simnet_blocks", &[Value::from(from), Value::from(200)])
+                .await;
+            match res {
+                Ok(v) => {
+                    let Ok(list) = serde_json::from_value::<Vec<BlockData>>(v) else {
+                        continue;
+                    };
+                    for b in &list {
+                        match apply(&node, b) {
+                            Ok(true) => {}
+                            Ok(false) => {
+                                warn!(height = b.height, peer = peer.addr(), "replayed block differs from the peer's; the nodes need the same --lotteryseed and --miningaddr");
+                                diverged = true;
+                                break;
+                            }
+                            Err(e) => {
+                                warn!(height = b.height, error = %e, "cannot replay peer block");
+                                break;
+                            }
+                        }
+                    }
+                    if !list.is_empty() {
+                        info!(height = node.chain().height(), peer = peer.addr(), "synced from peer");
+                    }
+                }
+                Err(e) => tracing::debug!(peer = peer.addr(), error = %e, "peer unreachable"),
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Parses a block hash for errors in the sync path.
+pub fn hash(s: &str) -> Result<ChainHash, RpcError> {
+    s.parse()
+        .map_err(|_| RpcError::new(-8, format!("invalid hash {s}")))
+}

@@ -1,0 +1,176 @@
+//! A small JSON-RPC 1.0 client over HTTPS POST with a pinned certificate: how
+//! the simulated wallet talks to its node (and how tests talk to both).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use base64::Engine as _;
+use excc_rpc::types::RpcError;
+use rustls::pki_types::ServerName;
+use serde::Deserialize;
+use serde_json::Value;
+use serde_json::value::RawValue;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("{0}")]
+    Rpc(RpcError),
+    #[error("cannot reach {addr}: {reason}; is the daemon running and is --rpcconnect right?")]
+    Transport { addr: String, reason: String },
+    #[error("HTTP {status} from {addr}: check the RPC username and password")]
+    Http { addr: String, status: u16 },
+}
+
+#[derive(Deserialize)]
+struct RawResponse<'a> {
+    #[serde(borrow)]
+    result: Option<&'a RawValue>,
+    error: Option<RpcError>,
+}
+
+pub struct RpcClient {
+    addr: String,
+    server_name: ServerName<'static>,
+    tls: TlsConnector,
+    auth: String,
+    next_id: AtomicU64,
+    timeout: Duration,
+}
+
+impl RpcClient {
+    /// `addr` is `host:port`; `tls` trusts the server's certificate.
+    pub fn new(addr: &str, tls: Arc<rustls::ClientConfig>, user: &str, pass: &str) -> Self {
+        let host = addr
+            .rsplit_once(':')
+            .map(|(h, _)| h)
+            .unwrap_or(addr)
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string();
+        let server_name = ServerName::try_from(host).unwrap_or_else(|_| {
+            ServerName::try_from("localhost".to_string()).expect("valid name")
+        });
+        RpcClient {
+            addr: addr.to_string(),
+            server_name,
+            tls: TlsConnector::from(tls),
+            auth: base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}")),
+            next_id: AtomicU64::new(1),
+            timeout: Duration::from_secs(120),
+        }
+    }
+
+    pub fn addr(&self) -> &str {
+        &self.addr
+    }
+
+    fn transport(&self, reason: impl ToString) -> ClientError {
+        ClientError::Transport {
+            addr: self.addr.clone(),
+            reason: reason.to_string(),
+        }
+    }
+
+    /// Sends one request and returns the raw JSON text of `result`.
+    pub async fn call_raw(&self, method: &str, params: &[Value]) -> Result<String, ClientError> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let body = serde_json::json!({"jsonrpc": "1.0", "id": id, "method": method, "params": params});
+        let body = serde_json::to_vec(&body).expect("serializes");
+        let fut = self.post(&body);
+        let text = tokio::time::timeout(self.timeout, fut)
+            .await
+            .map_err(|_| self.transport("timed out"))??;
+        let resp: RawResponse<'_> =
+            serde_json::from_str(&text).map_err(|e| self.transport(format!("bad reply: {e}")))?;
+        if let Some(e) = resp.error {
+            return Err(ClientError::Rpc(e));
+        }
+        Ok(resp
+            .result
+            .map(|r| r.get().to_string())
+            .unwrap_or_else(|| "null".into()))
+    }
+
+    /// Sends one request and parses `result`.
+    pub async fn call(&self, method: &str, params: &[Value]) -> Result<Value, ClientError> {
+        let raw = self.call_raw(method, params).await?;
+        serde_json::from_str(&raw).map_err(|e| self.transport(format!("bad result: {e}")))
+    }
+
+    async fn post(&self, body: &[u8]) -> Result<String, ClientError> {
+        let tcp = TcpStream::connect(&self.addr)
+            .await
+            .map_err(|e| self.transport(e))?;
+        let _ = tcp.set_nodelay(true);
+        let mut tls = self
+            .tls
+            .connect(self.server_name.clone(), tcp)
+            .await
+            .map_err(|e| self.transport(format!("TLS: {e}")))?;
+        let head = format!(
+            "POST / HTTP/1.1\r\nHost: {}\r\nAuthorization: Basic {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            self.addr,
+            self.auth,
+            body.len()
+        );
+        let mut req = head.into_bytes();
+        req.extend_from_slice(body);
+        tls.write_all(&req).await.map_err(|e| self.transport(e))?;
+        tls.flush().await.map_err(|e| self.transport(e))?;
+        let mut buf = Vec::new();
+        // The server may close without a TLS close_notify; keep what we read.
+        let mut chunk = [0u8; 16384];
+        loop {
+            match tls.read(&mut chunk).await {
+                Ok(0) => break,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                Err(e) if !buf.is_empty() => {
+                    let _ = e;
+                    break;
+                }
+                Err(e) => return Err(self.transport(e)),
+            }
+            if let Some(done) = complete_body(&buf) {
+                buf = done;
+                return self.finish(buf);
+            }
+        }
+        let done = complete_body(&buf).ok_or_else(|| self.transport("connection closed mid-reply"))?;
+        self.finish(done)
+    }
+
+    fn finish(&self, raw: Vec<u8>) -> Result<String, ClientError> {
+        let text = String::from_utf8_lossy(&raw).to_string();
+        let (status, body) = text.split_once('\n').unwrap_or((&text, ""));
+        let _ = body;
+        let code: u16 = status
+            .split_whitespace()
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        let body = text.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+        if code != 200 {
+            return Err(ClientError::Http {
+                addr: self.addr.clone(),
+                status: code,
+            });
+        }
+        Ok(body.to_string())
+    }
+}
+
+/// The whole response once its `Content-Length` body has arrived.
+fn complete_body(buf: &[u8]) -> Option<Vec<u8>> {
+    let end = buf.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let head = String::from_utf8_lossy(&buf[..end]);
+    let len: usize = head
+        .lines()
+        .filter_map(|l| l.split_once(':'))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.trim().parse().ok())?;
+    (buf.len() >= end + 4 + len).then(|| buf[..end + 4 + len].to_vec())
+}

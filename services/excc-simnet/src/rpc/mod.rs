@@ -1,0 +1,8 @@
+//! The JSON-RPC transport shared by the simulated node and wallet.
+
+pub mod client;
+pub mod envelope;
+pub mod httpdate;
+pub mod server;
+pub mod service;
+pub mod tls;
