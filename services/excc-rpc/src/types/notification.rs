@@ -24,13 +24,13 @@ pub struct RawHeader {
     /// The header hex as received.
     pub hex: String,
     /// The decoded header (`None` if it was not a 280-byte header).
-    pub parsed: Option<BlockHeader>,
+    pub parsed: Option<Box<BlockHeader>>,
 }
 
 impl RawHeader {
     /// Wraps and tries to decode a header hex string.
     pub fn new(hex: String) -> Self {
-        let parsed = BlockHeader::from_hex(&hex).ok();
+        let parsed = BlockHeader::from_hex(&hex).ok().map(Box::new);
         RawHeader { hex, parsed }
     }
 
