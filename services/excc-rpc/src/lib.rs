@@ -14,6 +14,8 @@
 //! `id: null` (shared/docs/anchors-and-crates.md, F7), so this is a small
 //! hand-written client on hyper (HTTP/1.1) and tokio-tungstenite (websocket).
 
+#![warn(missing_docs)]
+
 pub mod client;
 pub mod config;
 pub mod error;

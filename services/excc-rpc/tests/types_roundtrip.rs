@@ -6,8 +6,8 @@ mod common;
 
 use common::fixtures::{self, Fixture};
 use common::ordered::{Ordered, same};
-use common::typed::round_trip_result;
-use excc_rpc::types::{Incoming, Notification, NotificationFrame, Response};
+use common::typed::round_trip_reply;
+use excc_rpc::types::{Incoming, Notification, NotificationFrame, Response, encode_error_reply};
 
 fn is_plain_exchange(f: &Fixture) -> bool {
     f.request().is_some() && f.json.get("response").is_some()
@@ -20,18 +20,10 @@ fn every_reply_round_trips_through_its_type() {
         let raw = f.response_raw();
         let resp: Response =
             serde_json::from_str(raw).unwrap_or_else(|e| panic!("{}: {e}", f.name));
-        let id = f.request_id();
-        let error_json = match &resp.error {
-            None => "null".to_owned(),
-            Some(e) => serde_json::to_string(e).unwrap(),
+        let ours = match &resp.error {
+            Some(e) => encode_error_reply(&serde_json::Value::from(f.request_id()), e),
+            None => round_trip_reply(f).unwrap_or_else(|e| panic!("{}: {e}", f.name)),
         };
-        let result_json = if resp.error.is_some() {
-            "null".to_owned()
-        } else {
-            round_trip_result(f).unwrap_or_else(|e| panic!("{}: {e}", f.name))
-        };
-        let ours =
-            format!(r#"{{"jsonrpc":"1.0","result":{result_json},"error":{error_json},"id":{id}}}"#);
         same(&Ordered::parse(raw), &Ordered::parse(&ours), "$")
             .unwrap_or_else(|e| panic!("{}: {e}", f.name));
         assert_eq!(ours, raw.trim_end_matches('\n'), "{}: bytes differ", f.name);

@@ -83,6 +83,29 @@ impl Response {
     }
 }
 
+/// Writes a success reply exactly as exccd/exccwallet do, keeping the field
+/// order of the typed `result` (a [`Response`] holds a `Value`, whose objects
+/// would be re-sorted): `{"jsonrpc":"1.0","result":…,"error":null,"id":…}`.
+/// HTTP bodies from exccd end with a newline (add it); websocket frames do not.
+/// Unlike Go, serde_json does not escape `<`, `>` and `&` in strings.
+pub fn encode_reply<T: Serialize>(id: &Value, result: &T) -> Result<String, serde_json::Error> {
+    Ok(format!(
+        r#"{{"jsonrpc":"1.0","result":{},"error":null,"id":{}}}"#,
+        serde_json::to_string(result)?,
+        id
+    ))
+}
+
+/// Writes an error reply exactly as exccd/exccwallet do:
+/// `{"jsonrpc":"1.0","result":null,"error":{"code":…,"message":"…"},"id":…}`.
+pub fn encode_error_reply(id: &Value, error: &RpcError) -> String {
+    format!(
+        r#"{{"jsonrpc":"1.0","result":null,"error":{},"id":{}}}"#,
+        serde_json::to_string(error).expect("an RpcError always serialises"),
+        id
+    )
+}
+
 /// The `{"code":c,"message":"…"}` error object.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RpcError {

@@ -22,7 +22,10 @@ pub use chain::{
     Agenda, AgendaChoice, BestBlock, BlockHeaderVerbose, StakeDifficulty, StakeVersion,
     StakeVersions, VersionBits, VersionInfo, VersionMap, VoteInfo,
 };
-pub use envelope::{Incoming, NotificationFrame, Request, Response, RpcError, codes};
+pub use envelope::{
+    Incoming, NotificationFrame, Request, Response, RpcError, codes, encode_error_reply,
+    encode_reply,
+};
 pub use gofloat::GoFloat;
 pub use header::{BlockHeader, HeaderError};
 pub use notification::{Notification, NotificationError, RawHeader, TicketSpend};

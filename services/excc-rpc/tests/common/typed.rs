@@ -8,59 +8,62 @@ use serde_json::Value;
 
 use super::fixtures::Fixture;
 
-fn rt<T: DeserializeOwned + Serialize>(v: &Value) -> Result<String, String> {
+fn typed<T: DeserializeOwned + Serialize>(v: &Value, id: &Value) -> Result<String, String> {
     let t: T = serde_json::from_value(v.clone()).map_err(|e| format!("deserialise: {e}"))?;
-    serde_json::to_string(&t).map_err(|e| format!("serialise: {e}"))
+    encode_reply(id, &t).map_err(|e| format!("serialise: {e}"))
 }
 
-/// Deserialises the fixture's `result` into its typed form and serialises it back.
-pub fn round_trip_result(f: &Fixture) -> Result<String, String> {
+/// Deserialises the fixture's `result` into its typed form and writes the
+/// whole reply back with [`encode_reply`].
+pub fn round_trip_reply(f: &Fixture) -> Result<String, String> {
     let p = f.params();
     let r = f.result();
+    let id = &Value::from(f.request_id());
+
     match f.method() {
-        "getbestblock" => rt::<BestBlock>(r),
-        "getbestblockhash" | "getblockhash" | "sendrawtransaction" => rt::<ChainHash>(r),
-        "getblockcount" => rt::<i64>(r),
-        "getblockheader" if p.get(1) == Some(&Value::Bool(false)) => rt::<String>(r),
-        "getblockheader" => rt::<BlockHeaderVerbose>(r),
+        "getbestblock" => typed::<BestBlock>(r, id),
+        "getbestblockhash" | "getblockhash" | "sendrawtransaction" => typed::<ChainHash>(r, id),
+        "getblockcount" => typed::<i64>(r, id),
+        "getblockheader" if p.get(1) == Some(&Value::Bool(false)) => typed::<String>(r, id),
+        "getblockheader" => typed::<BlockHeaderVerbose>(r, id),
         "getrawtransaction" if p.get(1).and_then(Value::as_i64) == Some(1) => {
-            rt::<RawTransaction>(r)
+            typed::<RawTransaction>(r, id)
         }
-        "getrawtransaction" => rt::<String>(r),
-        "gettxout" => rt::<Option<TxOut>>(r),
-        "existsliveticket" => rt::<bool>(r),
+        "getrawtransaction" => typed::<String>(r, id),
+        "gettxout" => typed::<Option<TxOut>>(r, id),
+        "existsliveticket" => typed::<bool>(r, id),
         "existslivetickets" => {
             let n = p[0].as_array().map_or(0, Vec::len);
             let flags = decode_exists_bitset(r.as_str().ok_or("bitset not a string")?, n)
                 .map_err(|e| e.to_string())?;
-            Ok(Value::from(encode_exists_bitset(&flags)).to_string())
+            encode_reply(id, &encode_exists_bitset(&flags)).map_err(|e| e.to_string())
         }
-        "livetickets" | "missedtickets" | "ticketsforaddress" => rt::<TicketList>(r),
-        "getstakedifficulty" => rt::<StakeDifficulty>(r),
-        "getstakeversions" => rt::<StakeVersions>(r),
-        "getvoteinfo" => rt::<VoteInfo>(r),
-        "getcurrentnet" => rt::<u32>(r),
-        "version" => rt::<VersionMap>(r),
-        "generate" | "purchaseticket" => rt::<Vec<ChainHash>>(r),
-        "validateaddress" if f.is_wallet() => rt::<WalletValidateAddress>(r),
-        "validateaddress" => rt::<NodeValidateAddress>(r),
-        "getnewaddress" | "getmasterpubkey" | "help" => rt::<String>(r),
-        "createmultisig" => rt::<CreateMultisig>(r),
+        "livetickets" | "missedtickets" | "ticketsforaddress" => typed::<TicketList>(r, id),
+        "getstakedifficulty" => typed::<StakeDifficulty>(r, id),
+        "getstakeversions" => typed::<StakeVersions>(r, id),
+        "getvoteinfo" => typed::<VoteInfo>(r, id),
+        "getcurrentnet" => typed::<u32>(r, id),
+        "version" => typed::<VersionMap>(r, id),
+        "generate" | "purchaseticket" => typed::<Vec<ChainHash>>(r, id),
+        "validateaddress" if f.is_wallet() => typed::<WalletValidateAddress>(r, id),
+        "validateaddress" => typed::<NodeValidateAddress>(r, id),
+        "getnewaddress" | "getmasterpubkey" | "help" => typed::<String>(r, id),
+        "createmultisig" => typed::<CreateMultisig>(r, id),
         "importscript"
         | "accountsyncaddressindex"
         | "walletpassphrase"
         | "walletlock"
-        | "addtransaction" => rt::<()>(r),
-        "accountaddressindex" => rt::<u32>(r),
-        "stakepooluserinfo" => rt::<StakePoolUserInfo>(r),
-        "getstakeinfo" => rt::<StakeInfo>(r),
-        "walletinfo" => rt::<WalletInfo>(r),
-        "getbalance" => rt::<Balance>(r),
-        "gettickets" => rt::<TicketHashes>(r),
-        "gettransaction" => rt::<WalletTransaction>(r),
-        "generatevote" => rt::<GeneratedVote>(r),
-        "getaddressesbyaccount" => rt::<Vec<String>>(r),
-        "getvotechoices" => rt::<VoteChoices>(r),
+        | "addtransaction" => typed::<()>(r, id),
+        "accountaddressindex" => typed::<u32>(r, id),
+        "stakepooluserinfo" => typed::<StakePoolUserInfo>(r, id),
+        "getstakeinfo" => typed::<StakeInfo>(r, id),
+        "walletinfo" => typed::<WalletInfo>(r, id),
+        "getbalance" => typed::<Balance>(r, id),
+        "gettickets" => typed::<TicketHashes>(r, id),
+        "gettransaction" => typed::<WalletTransaction>(r, id),
+        "generatevote" => typed::<GeneratedVote>(r, id),
+        "getaddressesbyaccount" => typed::<Vec<String>>(r, id),
+        "getvotechoices" => typed::<VoteChoices>(r, id),
         other => Err(format!("no wire type for method {other}")),
     }
 }
