@@ -101,7 +101,8 @@ impl RpcClient {
         serde_json::from_str(&raw).map_err(|e| self.transport(format!("bad result: {e}")))
     }
 
-    async fn post(&self, body: &[u8]) -> Result<String, ClientError> {
+    /// One HTTP exchange: (status, head, body) of the reply.
+    pub async fn request(&self, body: &[u8], auth: Option<&str>) -> Result<(u16, String, String), ClientError> {
         let tcp = TcpStream::connect(&self.addr)
             .await
             .map_err(|e| self.transport(e))?;
@@ -111,10 +112,10 @@ impl RpcClient {
             .connect(self.server_name.clone(), tcp)
             .await
             .map_err(|e| self.transport(format!("TLS: {e}")))?;
+        let auth = auth.map(str::to_string).unwrap_or_else(|| self.auth.clone());
         let head = format!(
-            "POST / HTTP/1.1\r\nHost: {}\r\nAuthorization: Basic {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            "POST / HTTP/1.1\r\nHost: {}\r\nAuthorization: Basic {auth}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
             self.addr,
-            self.auth,
             body.len()
         );
         let mut req = head.into_bytes();
@@ -122,45 +123,45 @@ impl RpcClient {
         tls.write_all(&req).await.map_err(|e| self.transport(e))?;
         tls.flush().await.map_err(|e| self.transport(e))?;
         let mut buf = Vec::new();
-        // The server may close without a TLS close_notify; keep what we read.
         let mut chunk = [0u8; 16384];
         loop {
+            if let Some(done) = complete_body(&buf) {
+                return Ok(split(&done));
+            }
             match tls.read(&mut chunk).await {
                 Ok(0) => break,
                 Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                Err(e) if !buf.is_empty() => {
-                    let _ = e;
-                    break;
-                }
+                // The server may close without a TLS close_notify.
+                Err(_) if !buf.is_empty() => break,
                 Err(e) => return Err(self.transport(e)),
             }
-            if let Some(done) = complete_body(&buf) {
-                buf = done;
-                return self.finish(buf);
-            }
         }
-        let done = complete_body(&buf).ok_or_else(|| self.transport("connection closed mid-reply"))?;
-        self.finish(done)
+        complete_body(&buf)
+            .map(|d| split(&d))
+            .ok_or_else(|| self.transport("connection closed mid-reply"))
     }
 
-    fn finish(&self, raw: Vec<u8>) -> Result<String, ClientError> {
-        let text = String::from_utf8_lossy(&raw).to_string();
-        let (status, body) = text.split_once('\n').unwrap_or((&text, ""));
-        let _ = body;
-        let code: u16 = status
-            .split_whitespace()
-            .nth(1)
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(0);
-        let body = text.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
-        if code != 200 {
+    async fn post(&self, body: &[u8]) -> Result<String, ClientError> {
+        let (status, _, body) = self.request(body, None).await?;
+        if status != 200 {
             return Err(ClientError::Http {
                 addr: self.addr.clone(),
-                status: code,
+                status,
             });
         }
-        Ok(body.to_string())
+        Ok(body)
     }
+}
+
+fn split(raw: &[u8]) -> (u16, String, String) {
+    let text = String::from_utf8_lossy(raw).to_string();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (status, head.to_string(), body.to_string())
 }
 
 /// The whole response once its `Content-Length` body has arrived.

@@ -123,7 +123,9 @@ pub async fn getstakeinfo(w: &Arc<Wallet>) -> RpcResult {
         revoked,
         unspentexpired: 0,
         poolsize,
-        allmempooltix: ci.mempooltickets as u32,
+        // exccwallet 2.7.6 reported no `allmempooltix` in both captures (even with
+        // its own tickets in the mempool); keep that observed behaviour.
+        allmempooltix: 0,
         live,
         proportionlive: if poolsize > 0 {
             f64::from(live) / f64::from(poolsize)
