@@ -101,7 +101,7 @@ impl Transaction {
         let mut r = Reader { buf, pos: 0 };
         let ver = r.u32()?;
         let (version, ser) = (ver as u16, (ver >> 16) as u16);
-        if ser == SER_ONLY_WITNESS || ser > SER_ONLY_WITNESS {
+        if ser >= SER_ONLY_WITNESS {
             return Err(ChainError::Tx(format!(
                 "serialization type {ser} has no prefix"
             )));

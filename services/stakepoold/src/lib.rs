@@ -4,8 +4,24 @@
 //! with its owner's vote bits, keeps the ticket book current from exccd's
 //! notifications, and performs the wallet operations the web service needs over
 //! gRPC with mutual TLS. It never touches the pool database.
+//!
+//! Map: `config` (TOML, validation) → `daemon` (shared state, RPC clients,
+//! ticket classification) → `watcher` (notifications, health polling) →
+//! `voter` (winning tickets) ; `grpc` + `tls` + `server` (API), `http` +
+//! `health` + `metrics` (operations), `store` (durable state), `tickets`,
+//! `prefs`, `fees` (pure logic).
 
 pub mod config;
+pub mod daemon;
+pub mod fees;
+pub mod grpc;
+pub mod health;
+pub mod http;
+pub mod metrics;
 pub mod prefs;
+pub mod server;
 pub mod store;
 pub mod tickets;
+pub mod tls;
+pub mod voter;
+pub mod watcher;

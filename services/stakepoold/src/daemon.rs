@@ -1,0 +1,239 @@
+//! The daemon's shared state and its links to exccd and exccwallet.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+
+use excc_chain::{Address, ChainHash};
+use excc_rpc::{ClientConfig, NodeClient, PinnedCert, WalletClient};
+
+use crate::config::{Config, RpcEndpoint};
+use crate::fees::{FeeAddresses, evaluate_ticket};
+use crate::health::{Health, HealthFacts};
+use crate::metrics::Metrics;
+use crate::prefs::{PrefsBook, WalletVoteDefaults};
+use crate::store::{PersistedState, Store, StoreError};
+use crate::tickets::{TicketBook, TicketCounts, Verdict};
+
+/// Everything the tasks of one stakepoold share.
+pub struct Shared {
+    pub config: Config,
+    pub fees: FeeAddresses,
+    pub node: NodeClient,
+    pub wallet: WalletClient,
+    pub tickets: RwLock<TicketBook>,
+    pub prefs: RwLock<PrefsBook>,
+    /// Wallet defaults from `walletinfo`; `None` until the wallet answered once.
+    pub defaults: RwLock<Option<WalletVoteDefaults>>,
+    pub health: Health,
+    pub metrics: Metrics,
+    store: Store,
+    /// Serialises writes of the state file.
+    store_lock: Mutex<()>,
+    /// Block hash → height, for the fee check's ticket heights.
+    heights: Mutex<HashMap<ChainHash, i64>>,
+}
+
+/// Builds an RPC client configuration from a config section.
+pub fn client_config(
+    ep: &RpcEndpoint,
+    timeout: std::time::Duration,
+) -> anyhow::Result<ClientConfig> {
+    let cert = PinnedCert::from_pem_file(&ep.cert)?;
+    Ok(ClientConfig::new(
+        ep.address.clone(),
+        ep.user.clone(),
+        ep.password.clone(),
+        cert,
+    )
+    .with_timeout(timeout))
+}
+
+/// Outcome of classifying one ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Classified {
+    Live,
+    Ignored,
+    /// Not a ticket of this wallet (another pool's or a solo ticket).
+    NotOurs,
+}
+
+impl Shared {
+    pub fn new(config: Config, fees: FeeAddresses) -> anyhow::Result<Arc<Self>> {
+        let store = Store::open(&config.state_dir)?;
+        let persisted = store.load()?;
+        let mut tickets = TicketBook::default();
+        tickets.set_added(persisted.added_tickets.iter().copied());
+        let node = NodeClient::new(client_config(&config.node, config.rpc_timeout)?);
+        let wallet = WalletClient::new(client_config(&config.wallet, config.rpc_timeout)?);
+        Ok(Arc::new(Shared {
+            fees,
+            node,
+            wallet,
+            tickets: RwLock::new(tickets),
+            prefs: RwLock::new(persisted.prefs),
+            defaults: RwLock::new(None),
+            health: Health::default(),
+            metrics: Metrics::default(),
+            store,
+            store_lock: Mutex::new(()),
+            heights: Mutex::new(HashMap::new()),
+            config,
+        }))
+    }
+
+    pub fn health_facts(&self) -> HealthFacts {
+        let mut f = self.health.snapshot();
+        f.live_tickets = self.ticket_counts().live as u64;
+        f
+    }
+
+    pub fn ticket_counts(&self) -> TicketCounts {
+        self.tickets.read().expect("tickets lock").counts()
+    }
+
+    /// Writes preferences and the admin-added set to the state directory.
+    pub fn persist(&self) -> Result<(), StoreError> {
+        let _guard = self.store_lock.lock().expect("store lock");
+        let state = PersistedState {
+            schema: 0,
+            prefs: self.prefs.read().expect("prefs lock").clone(),
+            added_tickets: self
+                .tickets
+                .read()
+                .expect("tickets lock")
+                .added_hashes()
+                .copied()
+                .collect(),
+        };
+        self.store.save(&state)
+    }
+
+    async fn block_height(&self, hash: &ChainHash) -> Result<i64, excc_rpc::Error> {
+        if let Some(h) = self.heights.lock().expect("heights lock").get(hash) {
+            return Ok(*h);
+        }
+        let header = self.node.get_block_header_verbose(hash).await?;
+        let height = i64::from(header.height);
+        let mut cache = self.heights.lock().expect("heights lock");
+        if cache.len() > 100_000 {
+            cache.clear();
+        }
+        cache.insert(*hash, height);
+        Ok(height)
+    }
+
+    /// Reads a ticket from the wallet and records its fee verdict.
+    /// The fee is checked at the height of the block the ticket was mined in, as the wallet does.
+    pub async fn classify(&self, ticket: ChainHash) -> Result<Classified, excc_rpc::Error> {
+        let tx = match self.wallet.get_transaction(&ticket, true).await {
+            Ok(tx) => tx,
+            // -5: "No information for transaction": not a wallet transaction.
+            Err(e) if e.rpc_code() == Some(-5) => return Ok(Classified::NotOurs),
+            Err(e) => return Err(e),
+        };
+        let Some(block) = tx.blockhash else {
+            return Ok(Classified::NotOurs);
+        };
+        let height = self.block_height(&block).await?;
+        let evaluated = evaluate_ticket(
+            &tx.hex,
+            height,
+            &self.fees,
+            self.config.pool_fees,
+            self.config.network,
+        );
+        let (address, verdict) = match evaluated {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::warn!(%ticket, error = %e, "wallet transaction is not a readable ticket; not voting it");
+                return Ok(Classified::NotOurs);
+            }
+        };
+        if let Verdict::Ignored(reason) = verdict {
+            tracing::info!(%ticket, %address, ?reason, "low-fee ticket: not voted unless an admin adds it");
+        }
+        let mut book = self.tickets.write().expect("tickets lock");
+        book.classify(ticket, address, verdict);
+        Ok(if book.votable(&ticket).is_some() {
+            Classified::Live
+        } else {
+            Classified::Ignored
+        })
+    }
+
+    /// Classifies many tickets with bounded concurrency; returns (live, ignored, not ours, errors).
+    pub async fn classify_all(
+        self: &Arc<Self>,
+        tickets: Vec<ChainHash>,
+    ) -> (usize, usize, usize, usize) {
+        use futures_util::StreamExt;
+        let results: Vec<_> = futures_util::stream::iter(tickets)
+            .map(|t| {
+                let me = self.clone();
+                async move { (t, me.classify(t).await) }
+            })
+            .buffer_unordered(32)
+            .collect()
+            .await;
+        let mut counts = (0, 0, 0, 0);
+        for (t, r) in results {
+            match r {
+                Ok(Classified::Live) => counts.0 += 1,
+                Ok(Classified::Ignored) => counts.1 += 1,
+                Ok(Classified::NotOurs) => counts.2 += 1,
+                Err(e) => {
+                    counts.3 += 1;
+                    tracing::warn!(ticket = %t, error = %e, "could not classify ticket");
+                }
+            }
+        }
+        counts
+    }
+
+    /// Rebuilds the ticket book from the wallet's live tickets (startup and after reconnects).
+    /// Repeats while the chain tip moves during the scan.
+    pub async fn resync(self: &Arc<Self>) -> Result<(), excc_rpc::Error> {
+        for _ in 0..5 {
+            let before = self.node.get_best_block_hash().await?;
+            let live = self.wallet.get_tickets(false).await?;
+            let started = std::time::Instant::now();
+            self.tickets
+                .write()
+                .expect("tickets lock")
+                .clear_chain_view();
+            let (l, i, n, e) = self.classify_all(live).await;
+            let counts = self.ticket_counts();
+            tracing::info!(
+                live = l,
+                ignored = i,
+                not_ours = n,
+                errors = e,
+                added = counts.added,
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "tickets loaded"
+            );
+            if self.node.get_best_block_hash().await? == before {
+                return Ok(());
+            }
+        }
+        tracing::warn!(
+            "chain tip kept moving during the ticket scan; continuing with the last scan"
+        );
+        Ok(())
+    }
+
+    /// The multisig address and vote bits for a winning ticket, if this node votes it.
+    pub fn vote_plan(
+        &self,
+        ticket: &ChainHash,
+    ) -> Option<(Address, u16, crate::prefs::BitsSource, String)> {
+        let address = self.tickets.read().expect("tickets lock").votable(ticket)?;
+        let defaults = self.defaults.read().expect("defaults lock").clone()?;
+        let (bits, source) = self
+            .prefs
+            .read()
+            .expect("prefs lock")
+            .vote_bits_for(&address.to_string(), &defaults);
+        Some((address, bits, source, defaults.vote_bits_extended))
+    }
+}
