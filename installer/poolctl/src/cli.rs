@@ -1,5 +1,6 @@
 //! Command-line definition. Every subcommand lives in `command/`.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -17,6 +18,32 @@ pub enum Command {
     /// Offline key tools: derive addresses, build ticket multisig scripts, compute pool fees.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Local lab: voting hosts as systemd-nspawn containers with sshd, for tests and rehearsals (root).
+    #[command(subcommand)]
+    Lab(LabCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LabCommand {
+    /// Boot N voting hosts (voting1 = 10.231.0.11, …) and write DIR/lab.json; no-op if they run.
+    Up {
+        /// Number of voting hosts (1–50). Hosts beyond N are stopped.
+        #[arg(long, default_value_t = 3, value_name = "N")]
+        hosts: u32,
+        /// Lab directory: cached base rootfs, client key, hosts' overlays, lab.json.
+        #[arg(long, default_value = poolctl::lab::DEFAULT_DIR, value_name = "DIR")]
+        dir: PathBuf,
+    },
+    /// Stop every lab host and remove their mounts, namespaces, cgroups and the bridge.
+    Down {
+        #[arg(long, default_value = poolctl::lab::DEFAULT_DIR, value_name = "DIR")]
+        dir: PathBuf,
+    },
+    /// Show each lab host's address, host key and systemd state; fails unless all run.
+    Status {
+        #[arg(long, default_value = poolctl::lab::DEFAULT_DIR, value_name = "DIR")]
+        dir: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

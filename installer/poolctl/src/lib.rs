@@ -3,3 +3,4 @@
 //! containers). The `poolctl` binary (`main.rs`, `cli.rs`, `command/`) is a thin CLI over it.
 
 pub mod host;
+pub mod lab;

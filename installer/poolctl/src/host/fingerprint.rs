@@ -101,7 +101,8 @@ mod tests {
 
     // `ssh-keygen -lf` of this key prints
     // 256 SHA256:OQ0yuLWsS47v9xUBobkyFSyuKVFLlNYkjx9578rPNJQ test (ED25519)
-    const PUB: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDSPJuoMRbiJWr7niMdzh4H2UgeN5H/DLrZgFNjxWY0h test";
+    const PUB: &str =
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDSPJuoMRbiJWr7niMdzh4H2UgeN5H/DLrZgFNjxWY0h test";
 
     #[test]
     fn matches_ssh_keygen() {

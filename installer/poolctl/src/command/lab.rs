@@ -1,0 +1,108 @@
+//! `poolctl lab up|down|status`: the local lab of real test hosts (see `poolctl::lab`).
+
+use std::io::Write;
+use std::time::Instant;
+
+use poolctl::lab::{self, LabState};
+
+use crate::cli::LabCommand;
+
+pub fn run(cmd: LabCommand, out: &mut impl Write) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let started = Instant::now();
+    // Progress goes to stderr, one line per step; results go to stdout.
+    let progress = move |line: &str| {
+        eprintln!(
+            "poolctl lab [{:5.1}s] {line}",
+            started.elapsed().as_secs_f32()
+        );
+    };
+    match cmd {
+        LabCommand::Up { hosts, dir } => {
+            let report = runtime.block_on(lab::up(&dir, hosts, &progress))?;
+            print_hosts(out, &report.state)?;
+            writeln!(
+                out,
+                "lab up: {} running ({} started, {} already running{}) in {:.1}s; state in {}",
+                report.state.hosts.len(),
+                report.started.len(),
+                report.kept.len(),
+                if report.removed.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {} stopped", report.removed.len())
+                },
+                started.elapsed().as_secs_f32(),
+                LabState::path(&report.state.dir).display()
+            )?;
+            writeln!(
+                out,
+                "log in with: ssh -F {} {}",
+                report.state.dir.join("ssh_config").display(),
+                report.state.hosts[0].name
+            )?;
+        }
+        LabCommand::Down { dir } => {
+            let report = runtime.block_on(lab::down(&dir, &progress))?;
+            if report.is_empty() {
+                writeln!(out, "lab down: nothing was running")?;
+            } else {
+                writeln!(
+                    out,
+                    "lab down: stopped {} host(s), removed {} mount(s), {} netns, {} cgroup(s){} in {:.1}s",
+                    report.hosts.len(),
+                    report.mounts,
+                    report.netns,
+                    report.cgroups,
+                    if report.bridge { " and the bridge" } else { "" },
+                    started.elapsed().as_secs_f32()
+                )?;
+            }
+        }
+        LabCommand::Status { dir } => {
+            let statuses = runtime.block_on(lab::status(&dir))?;
+            let mut down = Vec::new();
+            for s in &statuses {
+                let state = match &s.system {
+                    Ok(state) => state.clone(),
+                    Err(why) => format!("unreachable: {why}"),
+                };
+                writeln!(
+                    out,
+                    "{:<9} {:<15} {:<5} {}  {}",
+                    s.host.name,
+                    s.host.address,
+                    s.host.ssh_port,
+                    s.host.host_key_fingerprint,
+                    state
+                )?;
+                if !s.is_running() {
+                    down.push(s.host.name.clone());
+                }
+            }
+            if !down.is_empty() {
+                out.flush()?;
+                anyhow::bail!(
+                    "{} not running; run `poolctl lab up --dir {}`",
+                    down.join(", "),
+                    dir.display()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+fn print_hosts(out: &mut impl Write, state: &LabState) -> std::io::Result<()> {
+    for h in &state.hosts {
+        writeln!(
+            out,
+            "{:<9} {:<15} {:<5} {}",
+            h.name, h.address, h.ssh_port, h.host_key_fingerprint
+        )?;
+    }
+    Ok(())
+}
