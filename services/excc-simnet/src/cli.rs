@@ -9,7 +9,10 @@ use crate::node::config::NodeArgs;
 use crate::wallet::config::WalletArgs;
 
 #[derive(Parser, Debug)]
-#[command(name = "excc-simnet", about = "Simulated exccd/exccwallet on the real JSON-RPC wire format")]
+#[command(
+    name = "excc-simnet",
+    about = "Simulated exccd/exccwallet on the real JSON-RPC wire format"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub cmd: Cmd,
@@ -25,7 +28,13 @@ pub enum Cmd {
 
 /// Flags that take no value: a config line `key=1` becomes `--key`.
 const BOOL_KEYS: &[&str] = &[
-    "simnet", "txindex", "simadmin", "createtemp", "create", "enablevoting", "noclienttls",
+    "simnet",
+    "txindex",
+    "simadmin",
+    "createtemp",
+    "create",
+    "enablevoting",
+    "noclienttls",
     "noservertls",
 ];
 
@@ -35,7 +44,11 @@ pub fn config_file_args(path: &Path) -> std::io::Result<Vec<String>> {
     let mut out = Vec::new();
     for line in text.lines() {
         let line = line.trim();
-        if line.is_empty() || line.starts_with(';') || line.starts_with('#') || line.starts_with('[') {
+        if line.is_empty()
+            || line.starts_with(';')
+            || line.starts_with('#')
+            || line.starts_with('[')
+        {
             continue;
         }
         let (k, v) = line.split_once('=').unwrap_or((line, "1"));
@@ -51,8 +64,8 @@ pub fn config_file_args(path: &Path) -> std::io::Result<Vec<String>> {
     Ok(out)
 }
 
-/// `argv` with the config file's flags inserted right after the subcommand, so
-/// command-line flags (later) win.
+/// `argv` with the config file's flags inserted right after the subcommand;
+/// a key also given on the command line (long form) is taken from there.
 pub fn merged_args(argv: Vec<String>) -> Result<Vec<String>, String> {
     let mut cfg: Option<PathBuf> = None;
     let mut i = 0;
@@ -68,8 +81,14 @@ pub fn merged_args(argv: Vec<String>) -> Result<Vec<String>, String> {
     let Some(path) = cfg else { return Ok(argv) };
     let extra = config_file_args(&path)
         .map_err(|e| format!("cannot read config file {}: {e}", path.display()))?;
+    let on_cli = |flag: &str| {
+        let key = flag.split('=').next().unwrap_or(flag);
+        argv.iter()
+            .skip(2)
+            .any(|a| a == key || a.starts_with(&format!("{key}=")))
+    };
     let mut out = argv[..2.min(argv.len())].to_vec();
-    out.extend(extra);
+    out.extend(extra.into_iter().filter(|f| !on_cli(f)));
     out.extend(argv.into_iter().skip(2));
     Ok(out)
 }
@@ -83,13 +102,23 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("simnet-cfg-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let f = dir.join("exccd.conf");
-        std::fs::write(&f, "[Application Options]\n; comment\nsimnet=1\nrpcuser=u\nrpcpass = p\ntxindex=0\n").unwrap();
-        let argv: Vec<String> = ["excc-simnet", "node", "-C", f.to_str().unwrap(), "--rpcpass=q"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        std::fs::write(
+            &f,
+            "[Application Options]\n; comment\nsimnet=1\nrpcuser=u\nrpcpass = p\ntxindex=0\n",
+        )
+        .unwrap();
+        let argv: Vec<String> = [
+            "excc-simnet",
+            "node",
+            "-C",
+            f.to_str().unwrap(),
+            "--rpcpass=q",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         let m = merged_args(argv).unwrap();
-        assert_eq!(&m[2..5], &["--simnet", "--rpcuser=u", "--rpcpass=p"]);
+        assert_eq!(&m[2..4], &["--simnet", "--rpcuser=u"]);
         assert_eq!(m.last().unwrap(), "--rpcpass=q");
         let cli = Cli::try_parse_from(&m).unwrap();
         let Cmd::Node(n) = cli.cmd else { panic!() };

@@ -18,7 +18,10 @@ async fn pool_tickets_are_voted_without_misses_and_locked_wallets_refuse() {
     assert_eq!(pool.height().await, 143);
 
     // The user's 1-of-2 voting address, as the pool's web front end builds it.
-    let pool_addr = s(&pool.wallet.ok("getnewaddress", json!(["default", "ignore"])).await);
+    let pool_addr = s(&pool
+        .wallet
+        .ok("getnewaddress", json!(["default", "ignore"]))
+        .await);
     let pool_pka = s(&pool.wallet.ok("validateaddress", json!([pool_addr])).await["pubkeyaddr"]);
     let user_addr = s(&user.ok("getnewaddress", json!(["default", "ignore"])).await);
     let user_pka = s(&user.ok("validateaddress", json!([user_addr])).await["pubkeyaddr"]);
@@ -33,14 +36,25 @@ async fn pool_tickets_are_voted_without_misses_and_locked_wallets_refuse() {
     let v = pool.wallet.ok("validateaddress", json!([p2sh])).await;
     assert_eq!(v["ismine"], true);
     assert_eq!(v["account"], "imported");
-    pool.cold.ok("getnewaddress", json!(["default", "ignore"])).await;
-    let fee_addr = s(&pool.cold.ok("getnewaddress", json!(["default", "ignore"])).await);
+    pool.cold
+        .ok("getnewaddress", json!(["default", "ignore"]))
+        .await;
+    let fee_addr = s(&pool
+        .cold
+        .ok("getnewaddress", json!(["default", "ignore"]))
+        .await);
 
     let good = user
-        .ok("purchaseticket", json!(["default", 1000, 1, p2sh, 3, fee_addr, 7.5]))
+        .ok(
+            "purchaseticket",
+            json!(["default", 1000, 1, p2sh, 3, fee_addr, 7.5]),
+        )
         .await;
     let low = user
-        .ok("purchaseticket", json!(["default", 1000, 1, p2sh, 1, fee_addr, 1.0]))
+        .ok(
+            "purchaseticket",
+            json!(["default", 1000, 1, p2sh, 1, fee_addr, 1.0]),
+        )
         .await;
     assert_eq!(good.as_array().unwrap().len(), 3);
     let low_hash = s(&low[0]);
@@ -104,7 +118,10 @@ async fn pool_tickets_are_voted_without_misses_and_locked_wallets_refuse() {
     let (hash, height, winners) = pool.winners().await;
     let err = pool
         .wallet
-        .call("generatevote", json!([hash, height, winners[0], 1, "0a000000"]))
+        .call(
+            "generatevote",
+            json!([hash, height, winners[0], 1, "0a000000"]),
+        )
         .await
         .unwrap_err();
     assert_eq!(err.code, -4);
@@ -128,7 +145,8 @@ async fn pool_tickets_are_voted_without_misses_and_locked_wallets_refuse() {
 
 /// Minimal websocket client for the tests.
 pub struct Ws {
-    inner: tokio_tungstenite::WebSocketStream<tokio_rustls::client::TlsStream<tokio::net::TcpStream>>,
+    inner:
+        tokio_tungstenite::WebSocketStream<tokio_rustls::client::TlsStream<tokio::net::TcpStream>>,
 }
 
 impl Ws {
@@ -151,7 +169,9 @@ impl Ws {
         {
             let req = json!({"jsonrpc":"1.0","id":i,"method":m,"params":[]});
             self.inner
-                .send(tokio_tungstenite::tungstenite::Message::text(req.to_string()))
+                .send(tokio_tungstenite::tungstenite::Message::text(
+                    req.to_string(),
+                ))
                 .await
                 .unwrap();
             let r = self.inner.next().await.unwrap().unwrap();

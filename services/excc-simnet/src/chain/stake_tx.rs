@@ -141,7 +141,10 @@ pub fn parse_vote(tx: &WireTx) -> Option<VoteInfo> {
     if bits.len() < 4 || bits[0] != OP_RETURN {
         return None;
     }
-    if tx.outputs[2..].iter().any(|o| o.script.first() != Some(&OP_SSGEN)) {
+    if tx.outputs[2..]
+        .iter()
+        .any(|o| o.script.first() != Some(&OP_SSGEN))
+    {
         return None;
     }
     let version = bits

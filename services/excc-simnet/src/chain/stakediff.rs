@@ -18,7 +18,7 @@ pub fn next_price(params: &Params, height: u32, parent_price: i64, pool: u64) ->
     if parent_price < min {
         return min;
     }
-    if (height + 1) % window != 0 {
+    if !(height + 1).is_multiple_of(window) {
         return parent_price;
     }
     let target = u64::from(params.stake.ticket_pool_size * params.stake.tickets_per_block).max(1);

@@ -195,7 +195,7 @@ impl Chain {
         let window = self.params.stake.stake_diff_window_size;
         let h = self.height() + 1;
         let boundary = h + (window - 1 - (h % window).min(window - 1));
-        let boundary = if (boundary + 1) % window == 0 {
+        let boundary = if (boundary + 1).is_multiple_of(window) {
             boundary
         } else {
             h
@@ -354,7 +354,10 @@ impl Chain {
             let index = stake_ids.len() as u32;
             stake_ids.push(*vote_id);
             block_votes.push((info.ticket, *vote_id, info.vote_bits, info.version));
-            let rec = self.tickets.get_mut(&info.ticket).expect("winner is a ticket");
+            let rec = self
+                .tickets
+                .get_mut(&info.ticket)
+                .expect("winner is a ticket");
             rec.status = TicketStatus::Voted;
             rec.spent_by = Some(*vote_id);
             rec.spent_height = height;
@@ -484,7 +487,8 @@ impl Chain {
         }
 
         // 7. Regular transactions: the coinbase, then the mempool.
-        let work = block_subsidy(self.params, i64::from(height)) * self.params.subsidy.work_proportion
+        let work = block_subsidy(self.params, i64::from(height))
+            * self.params.subsidy.work_proportion
             / (self.params.subsidy.work_proportion + self.params.subsidy.stake_proportion);
         let coinbase = build_coinbase(height, work, self.cfg.mining_addr.as_ref());
         let cb_id = coinbase.txid();
@@ -531,7 +535,11 @@ impl Chain {
             prev_block: parent_hash,
             merkle_root: merkle_root(&regular),
             stake_root: merkle_root(&stake_ids),
-            vote_bits: if block_votes.is_empty() { 1 } else { block_votes[0].2 },
+            vote_bits: if block_votes.is_empty() {
+                1
+            } else {
+                block_votes[0].2
+            },
             final_state: parent_winners_digest[..6].try_into().expect("6"),
             voters: block_votes.len() as u16,
             fresh_stake: new_tickets.len() as u8,

@@ -119,7 +119,7 @@ fn genesis_has_the_real_hash_and_tickets_wait_for_stake_enabled_height() {
     assert!(matches!(h.chain.accept_tx(&b), Err(TxReject::Rule { .. })));
     h.mine().unwrap();
     let t = h.buy(1)[0];
-    assert!(matches!(h.chain.accept_tx(&b), Ok(_)));
+    assert!(h.chain.accept_tx(&b).is_ok());
     let txid = excc_chain::Transaction::parse(&b).unwrap().txid;
     assert_eq!(
         h.chain.accept_tx(&b).unwrap_err().to_string(),
@@ -131,10 +131,7 @@ fn genesis_has_the_real_hash_and_tickets_wait_for_stake_enabled_height() {
     for _ in 0..15 {
         h.mine().unwrap();
     }
-    assert_eq!(
-        h.chain.ticket(&t).unwrap().status,
-        TicketStatus::Immature
-    );
+    assert_eq!(h.chain.ticket(&t).unwrap().status, TicketStatus::Immature);
     h.mine().unwrap();
     assert_eq!(h.chain.height(), 48);
     assert_eq!(h.chain.ticket(&t).unwrap().status, TicketStatus::Live);

@@ -33,7 +33,10 @@ pub async fn generate(node: &Arc<Node>, p: &[Value]) -> RpcResult {
     params::require(p, 1, "generate")?;
     let n = params::i64_at(p, 0, "numblocks")?;
     if n <= 0 {
-        return Err(RpcError::new(-8, "Please request a nonzero number of blocks to generate."));
+        return Err(RpcError::new(
+            -8,
+            "Please request a nonzero number of blocks to generate.",
+        ));
     }
     let _guard = node.generate_lock.lock().await;
     let timeout = node.settings.generate_timeout_secs;
@@ -50,7 +53,9 @@ pub async fn generate(node: &Arc<Node>, p: &[Value]) -> RpcResult {
                     if timeout > 0 && start.elapsed() >= Duration::from_secs(timeout) {
                         return Err(RpcError::new(-1, e.to_string()));
                     }
-                    let _ = tokio::time::timeout(Duration::from_millis(100), node.changed.notified()).await;
+                    let _ =
+                        tokio::time::timeout(Duration::from_millis(100), node.changed.notified())
+                            .await;
                 }
             }
         }

@@ -30,7 +30,10 @@ pub fn version_info(s: &str, build: &str) -> VersionInfo {
 
 pub fn node_versions() -> VersionMap {
     let mut m = VersionMap::new();
-    m.insert("exccd".into(), version_info("2.7.6", "release.local.go1-19-8"));
+    m.insert(
+        "exccd".into(),
+        version_info("2.7.6", "release.local.go1-19-8"),
+    );
     m.insert("exccdjsonrpcapi".into(), version_info("7.0.0", ""));
     m
 }

@@ -51,7 +51,9 @@ pub async fn dispatch(node: &Arc<Node>, method: &str, p: &[Value]) -> RpcResult 
         "simnet_tickets" => tickets(node, p),
         "simnet_chaininfo" => chaininfo(node),
         "simnet_blocks" => super::peers::blocks(node, p),
-        "simnet_setdelay" | "simnet_dropnext" | "simnet_closewebsockets" if !node.settings.admin => {
+        "simnet_setdelay" | "simnet_dropnext" | "simnet_closewebsockets"
+            if !node.settings.admin =>
+        {
             Err(RpcError::new(-32601, "Method not found"))
         }
         "simnet_setdelay" => {
@@ -94,10 +96,12 @@ fn tickets(node: &Arc<Node>, p: &[Value]) -> RpcResult {
                 hex: hex_tx,
                 status: rec.status.as_str().into(),
                 height: rec.height,
-                spentby: rec.spent_by.map(|s| s.to_string()).unwrap_or_else(|| "0".repeat(64)),
+                spentby: rec
+                    .spent_by
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| "0".repeat(64)),
                 spentbyheight: rec.spent_height,
-                revoked: rec.spent_by.is_some()
-                    && rec.status != crate::chain::TicketStatus::Voted,
+                revoked: rec.spent_by.is_some() && rec.status != crate::chain::TicketStatus::Voted,
             });
         }
     }

@@ -51,7 +51,7 @@ pub fn exists_bitset(node: &Arc<Node>, p: &[Value], which: Which) -> RpcResult {
 fn sorted(mut v: Vec<ChainHash>) -> Vec<ChainHash> {
     // exccd walks its ticket treap in key order: the hash's internal bytes,
     // i.e. the displayed hex compared from its end.
-    v.sort_by(|a, b| a.0.cmp(&b.0));
+    v.sort_by_key(|a| a.0);
     v
 }
 

@@ -117,8 +117,8 @@ pub fn getrawtransaction(node: &Arc<Node>, p: &[Value]) -> RpcResult {
 pub fn sendrawtransaction(node: &Arc<Node>, p: &[Value]) -> RpcResult {
     params::require(p, 1, "sendrawtransaction")?;
     let hex_tx = params::str_at(p, 0, "hextx")?;
-    let bytes = hex::decode(hex_tx)
-        .map_err(|e| RpcError::new(-22, format!("TX decode failed: {e}")))?;
+    let bytes =
+        hex::decode(hex_tx).map_err(|e| RpcError::new(-22, format!("TX decode failed: {e}")))?;
     let res = node.chain().accept_tx(&bytes);
     match res {
         Ok(txid) => {

@@ -99,7 +99,11 @@ pub async fn sync_loop(node: Arc<Node>, peers: Vec<RpcClient>) {
                         match apply(&node, b) {
                             Ok(true) => {}
                             Ok(false) => {
-                                warn!(height = b.height, peer = peer.addr(), "replayed block differs from the peer's; the nodes need the same --lotteryseed and --miningaddr");
+                                warn!(
+                                    height = b.height,
+                                    peer = peer.addr(),
+                                    "replayed block differs from the peer's; the nodes need the same --lotteryseed and --miningaddr"
+                                );
                                 diverged = true;
                                 break;
                             }
@@ -110,7 +114,11 @@ pub async fn sync_loop(node: Arc<Node>, peers: Vec<RpcClient>) {
                         }
                     }
                     if !list.is_empty() {
-                        info!(height = node.chain().height(), peer = peer.addr(), "synced from peer");
+                        info!(
+                            height = node.chain().height(),
+                            peer = peer.addr(),
+                            "synced from peer"
+                        );
                     }
                 }
                 Err(e) => tracing::debug!(peer = peer.addr(), error = %e, "peer unreachable"),

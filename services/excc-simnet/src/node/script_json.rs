@@ -70,11 +70,7 @@ pub fn disasm(script: &[u8]) -> String {
 /// Disassembly of a signature script (pushes only).
 pub fn sig_disasm(script: &[u8]) -> String {
     match parse_pushes(script) {
-        Some(items) => items
-            .iter()
-            .map(hex::encode)
-            .collect::<Vec<_>>()
-            .join(" "),
+        Some(items) => items.iter().map(hex::encode).collect::<Vec<_>>().join(" "),
         None => disasm(script),
     }
 }

@@ -51,9 +51,8 @@ impl RpcClient {
             .trim_start_matches('[')
             .trim_end_matches(']')
             .to_string();
-        let server_name = ServerName::try_from(host).unwrap_or_else(|_| {
-            ServerName::try_from("localhost".to_string()).expect("valid name")
-        });
+        let server_name = ServerName::try_from(host)
+            .unwrap_or_else(|_| ServerName::try_from("localhost".to_string()).expect("valid name"));
         RpcClient {
             addr: addr.to_string(),
             server_name,
@@ -78,7 +77,8 @@ impl RpcClient {
     /// Sends one request and returns the raw JSON text of `result`.
     pub async fn call_raw(&self, method: &str, params: &[Value]) -> Result<String, ClientError> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let body = serde_json::json!({"jsonrpc": "1.0", "id": id, "method": method, "params": params});
+        let body =
+            serde_json::json!({"jsonrpc": "1.0", "id": id, "method": method, "params": params});
         let body = serde_json::to_vec(&body).expect("serializes");
         let fut = self.post(&body);
         let text = tokio::time::timeout(self.timeout, fut)
@@ -102,7 +102,11 @@ impl RpcClient {
     }
 
     /// One HTTP exchange: (status, head, body) of the reply.
-    pub async fn request(&self, body: &[u8], auth: Option<&str>) -> Result<(u16, String, String), ClientError> {
+    pub async fn request(
+        &self,
+        body: &[u8],
+        auth: Option<&str>,
+    ) -> Result<(u16, String, String), ClientError> {
         let tcp = TcpStream::connect(&self.addr)
             .await
             .map_err(|e| self.transport(e))?;
@@ -112,7 +116,9 @@ impl RpcClient {
             .connect(self.server_name.clone(), tcp)
             .await
             .map_err(|e| self.transport(format!("TLS: {e}")))?;
-        let auth = auth.map(str::to_string).unwrap_or_else(|| self.auth.clone());
+        let auth = auth
+            .map(str::to_string)
+            .unwrap_or_else(|| self.auth.clone());
         let head = format!(
             "POST / HTTP/1.1\r\nHost: {}\r\nAuthorization: Basic {auth}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
             self.addr,

@@ -125,7 +125,10 @@ pub mod params {
         if p.len() < n {
             return Err(RpcError::new(
                 -32602,
-                format!("wrong number of params for {method} (expected at least {n}, got {})", p.len()),
+                format!(
+                    "wrong number of params for {method} (expected at least {n}, got {})",
+                    p.len()
+                ),
             ));
         }
         Ok(())

@@ -67,7 +67,10 @@ impl Head {
 }
 
 /// Reads one request head; leftover bytes stay in `buf`. `None` on clean EOF.
-async fn read_head<R: AsyncRead + Unpin>(r: &mut R, buf: &mut Vec<u8>) -> std::io::Result<Option<Head>> {
+async fn read_head<R: AsyncRead + Unpin>(
+    r: &mut R,
+    buf: &mut Vec<u8>,
+) -> std::io::Result<Option<Head>> {
     loop {
         if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
             let text = String::from_utf8_lossy(&buf[..end]).to_string();
@@ -105,7 +108,9 @@ async fn read_head<R: AsyncRead + Unpin>(r: &mut R, buf: &mut Vec<u8>) -> std::i
 
 fn basic_credentials(head: &Head) -> Option<(String, String)> {
     let v = head.header("Authorization")?;
-    let b64 = v.strip_prefix("Basic ").or_else(|| v.strip_prefix("basic "))?;
+    let b64 = v
+        .strip_prefix("Basic ")
+        .or_else(|| v.strip_prefix("basic "))?;
     let raw = base64::engine::general_purpose::STANDARD
         .decode(b64.trim())
         .ok()?;
@@ -161,9 +166,7 @@ where
             return Ok(());
         };
         let creds = basic_credentials(&head);
-        let auth_ok = creds
-            .as_ref()
-            .is_some_and(|(u, p)| svc.authorized(u, p));
+        let auth_ok = creds.as_ref().is_some_and(|(u, p)| svc.authorized(u, p));
         let is_upgrade = head
             .header("Upgrade")
             .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
@@ -279,7 +282,11 @@ impl Subs {
     }
 }
 
-async fn ws_session<S, T>(ws: WebSocketStream<T>, svc: Arc<S>, mut authed: bool) -> std::io::Result<()>
+async fn ws_session<S, T>(
+    ws: WebSocketStream<T>,
+    svc: Arc<S>,
+    mut authed: bool,
+) -> std::io::Result<()>
 where
     S: Service,
     T: AsyncRead + AsyncWrite + Unpin + Send + 'static,

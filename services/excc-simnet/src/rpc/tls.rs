@@ -62,7 +62,9 @@ pub fn ensure_cert(cert: &Path, key: &Path, curve: Curve, org: &str) -> Result<(
     };
     let key_pair = KeyPair::generate_for(alg)?;
     let mut params = CertificateParams::new(vec!["localhost".to_string()])?;
-    params.distinguished_name.push(DnType::OrganizationName, org);
+    params
+        .distinguished_name
+        .push(DnType::OrganizationName, org);
     params
         .distinguished_name
         .push(DnType::CommonName, "localhost");

@@ -101,7 +101,10 @@ fn walletpassphrase(w: &Arc<Wallet>, p: &[Value]) -> RpcResult {
     let generation = {
         let mut st = w.state();
         if store::hash_pass(pass) != st.file.passphrase_sha256 {
-            return Err(RpcError::new(-14, "invalid passphrase for master private key"));
+            return Err(RpcError::new(
+                -14,
+                "invalid passphrase for master private key",
+            ));
         }
         st.unlocked = true;
         st.lock_generation += 1;
@@ -123,7 +126,8 @@ fn walletpassphrase(w: &Arc<Wallet>, p: &[Value]) -> RpcResult {
 fn addtransaction(p: &[Value]) -> RpcResult {
     params::require(p, 2, "addtransaction")?;
     let tx = params::str_at(p, 1, "transaction")?;
-    let bytes = hex::decode(tx).map_err(|e| RpcError::new(-22, format!("TX decode failed: {e}")))?;
+    let bytes =
+        hex::decode(tx).map_err(|e| RpcError::new(-22, format!("TX decode failed: {e}")))?;
     crate::chain::wire::WireTx::parse(&bytes)
         .map_err(|e| RpcError::new(-22, format!("TX decode failed: {e}")))?;
     Ok(Json::null())
@@ -138,9 +142,10 @@ fn admin(w: &Arc<Wallet>, m: &str, p: &[Value]) -> RpcResult {
     let mut f = w.faults.lock().unwrap_or_else(|e| e.into_inner());
     match m {
         "simnet_setdelay" => f.delay_ms = params::i64_at(p, 0, "milliseconds")?.max(0) as u64,
-        "simnet_dropnext" => w
-            .drop_next
-            .store(params::i64_at(p, 0, "count")?.max(0) as u64, Ordering::SeqCst),
+        "simnet_dropnext" => w.drop_next.store(
+            params::i64_at(p, 0, "count")?.max(0) as u64,
+            Ordering::SeqCst,
+        ),
         "simnet_disconnectnode" => w
             .node_cut
             .store(params::opt_bool(p, 0).unwrap_or(true), Ordering::SeqCst),

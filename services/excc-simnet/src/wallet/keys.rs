@@ -129,10 +129,7 @@ mod tests {
         let pk = k.pubkey(0, 5);
         let sk = k.secret(0, 5).unwrap();
         let from_secret = k256::SecretKey::from_slice(&sk).unwrap().public_key();
-        assert_eq!(
-            PubKey::from_sec1(&from_secret.to_sec1_bytes()).unwrap(),
-            pk
-        );
+        assert_eq!(PubKey::from_sec1(&from_secret.to_sec1_bytes()).unwrap(), pk);
         assert_eq!(k.lookup_pub(&pk), Some((0, 5)));
         assert!(k.account_xpub().starts_with("spub"));
     }

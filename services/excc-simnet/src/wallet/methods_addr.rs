@@ -16,7 +16,10 @@ fn check_account(name: &str) -> Result<(), RpcError> {
     if name == "default" {
         Ok(())
     } else {
-        Err(RpcError::new(-4, format!("account {name:?} does not exist; the simulator has only \"default\"")))
+        Err(RpcError::new(
+            -4,
+            format!("account {name:?} does not exist; the simulator has only \"default\""),
+        ))
     }
 }
 
@@ -108,15 +111,17 @@ fn fill_owned(
 
 /// Resolves one `createmultisig` key: a P2PK address, a hex key, or an owned P2PKH address.
 fn resolve_key(w: &Arc<Wallet>, s: &str) -> Result<PubKey, RpcError> {
-    if s.len() == 66 || s.len() == 130 {
-        if let Ok(k) = PubKey::from_hex(s) {
-            return Ok(k);
-        }
+    if (s.len() == 66 || s.len() == 130)
+        && let Ok(k) = PubKey::from_hex(s)
+    {
+        return Ok(k);
     }
     let unsupported = || {
         RpcError::new(
             -5,
-            format!("invalid address \"{s}\": decode failed: `address \"{s}\" is not a supported type`"),
+            format!(
+                "invalid address \"{s}\": decode failed: `address \"{s}\" is not a supported type`"
+            ),
         )
     };
     let st = w.state();
@@ -128,7 +133,10 @@ fn resolve_key(w: &Arc<Wallet>, s: &str) -> Result<PubKey, RpcError> {
             .lookup_hash(&h)
             .and_then(|(b, i)| st.keys.lookup_pub_by_index(b, i))
             .ok_or_else(|| {
-                RpcError::new(-4, format!("address {s} is not a key of this wallet; use its public key"))
+                RpcError::new(
+                    -4,
+                    format!("address {s} is not a key of this wallet; use its public key"),
+                )
             }),
         _ => Err(unsupported()),
     }
@@ -156,7 +164,10 @@ pub fn createmultisig(w: &Arc<Wallet>, p: &[Value]) -> RpcResult {
         keys.push(resolve_key(w, k.as_str().unwrap_or_default())?);
     }
     if m < 1 || m as usize > keys.len() || keys.len() > 15 {
-        return Err(RpcError::new(-8, format!("nrequired {m} is not between 1 and the {} keys", keys.len())));
+        return Err(RpcError::new(
+            -8,
+            format!("nrequired {m} is not between 1 and the {} keys", keys.len()),
+        ));
     }
     let script = multisig_script(m as u8, &keys);
     let net = w.state().keys.network();
@@ -169,7 +180,8 @@ pub fn createmultisig(w: &Arc<Wallet>, p: &[Value]) -> RpcResult {
 pub fn importscript(w: &Arc<Wallet>, p: &[Value]) -> RpcResult {
     params::require(p, 1, "importscript")?;
     let s = params::str_at(p, 0, "hex")?;
-    let script = hex::decode(s).map_err(|e| RpcError::new(-22, format!("invalid script hex: {e}")))?;
+    let script =
+        hex::decode(s).map_err(|e| RpcError::new(-22, format!("invalid script hex: {e}")))?;
     if script.is_empty() {
         return Err(RpcError::new(-8, "empty script"));
     }
@@ -193,7 +205,9 @@ pub fn accountsyncaddressindex(w: &Arc<Wallet>, p: &[Value]) -> RpcResult {
     let branch = params::i64_at(p, 1, "branch")?;
     let index = params::i64_at(p, 2, "index")?;
     if !(0..=1).contains(&branch) || !(0..=1_000_000).contains(&index) {
-        return Err(params::invalid("branch must be 0 or 1 and index between 0 and 1000000"));
+        return Err(params::invalid(
+            "branch must be 0 or 1 and index between 0 and 1000000",
+        ));
     }
     let mut st = w.state();
     let b = branch as usize;
@@ -220,12 +234,23 @@ pub fn getaddressesbyaccount(w: &Arc<Wallet>, p: &[Value]) -> RpcResult {
     let account = params::str_at(p, 0, "account")?;
     let mut st = w.state();
     let list: Vec<String> = match account {
-        "imported" => st.imported_addresses().iter().map(Address::encode).collect(),
+        "imported" => st
+            .imported_addresses()
+            .iter()
+            .map(Address::encode)
+            .collect(),
         "default" => {
             let last = st.file.last_index[0];
-            (0..=last).map(|i| st.keys.address(0, i as u32).encode()).collect()
+            (0..=last)
+                .map(|i| st.keys.address(0, i as u32).encode())
+                .collect()
         }
-        other => return Err(RpcError::new(-4, format!("account {other:?} does not exist"))),
+        other => {
+            return Err(RpcError::new(
+                -4,
+                format!("account {other:?} does not exist"),
+            ));
+        }
     };
     Ok(Json::of(&list))
 }

@@ -29,11 +29,20 @@ pub async fn tickets_for(w: &Wallet, addrs: Vec<String>) -> Result<Vec<SimTicket
     serde_json::from_value(v).map_err(|e| RpcError::new(-1, format!("bad node reply: {e}")))
 }
 
-/// The pool-fee check of stake-pool mode; `None` outside pool mode.
+/// The pool-fee check of stake-pool mode; `None` outside pool mode and for
+/// tickets that do not vote through an imported script (the wallet's own).
 pub fn fee_check(w: &Wallet, t: &SimTicket) -> Option<FeeCheck> {
     let pool = w.settings.pool.as_ref()?;
     let bytes = hex::decode(&t.hex).ok()?;
     let (_, ticket) = parse_ticket(w.state().keys.network(), &bytes)?;
+    if !ticket.voting_address.is_p2sh()
+        || !w
+            .state()
+            .scripts
+            .contains_key(&ticket.voting_address.hash160())
+    {
+        return None;
+    }
     Some(ticket.check_pool_fee(
         |a: &Address| !a.is_p2sh() && pool.fee_addresses.contains(&a.hash160()),
         i64::from(t.height),
@@ -59,7 +68,10 @@ pub async fn stakepooluserinfo(w: &Arc<Wallet>, p: &[Value]) -> RpcResult {
     params::require(p, 1, "stakepooluserinfo")?;
     let s = params::str_at(p, 0, "user")?;
     if w.settings.pool.is_none() {
-        return Err(RpcError::new(-4, "stake pool mode is off: start the wallet with --stakepoolcoldextkey"));
+        return Err(RpcError::new(
+            -4,
+            "stake pool mode is off: start the wallet with --stakepoolcoldextkey",
+        ));
     }
     let addr = Address::decode_for(s, w.state().keys.network())
         .map_err(|e| RpcError::new(-5, format!("invalid address {s:?}: {e}")))?;
@@ -156,7 +168,10 @@ pub async fn gettickets(w: &Arc<Wallet>, p: &[Value]) -> RpcResult {
 pub async fn getbalance(w: &Arc<Wallet>, p: &[Value]) -> RpcResult {
     let account = params::opt_str(p, 0).unwrap_or("*");
     if account != "*" && account != "default" {
-        return Err(RpcError::new(-4, format!("account {account:?} does not exist")));
+        return Err(RpcError::new(
+            -4,
+            format!("account {account:?} does not exist"),
+        ));
     }
     let ci = chain_info(w).await?;
     let own = own_tickets(w).await?;

@@ -91,7 +91,10 @@ pub struct Wallet {
 
 /// The error exccwallet returns when a private key is needed while locked.
 pub fn locked_error(op: &str) -> RpcError {
-    RpcError::new(-13, format!("{op}: wallet locked; use walletpassphrase first"))
+    RpcError::new(
+        -13,
+        format!("{op}: wallet locked; use walletpassphrase first"),
+    )
 }
 
 impl Wallet {
@@ -118,7 +121,10 @@ impl Wallet {
     /// Calls the node, returning the raw JSON of the result.
     pub async fn node_raw(&self, method: &str, params: &[Value]) -> Result<String, RpcError> {
         if self.node_cut.load(Ordering::Relaxed) {
-            return Err(RpcError::new(-1, "wallet is not connected to exccd (simulated disconnect)"));
+            return Err(RpcError::new(
+                -1,
+                "wallet is not connected to exccd (simulated disconnect)",
+            ));
         }
         match self.node.call_raw(method, params).await {
             Ok(v) => {
@@ -157,7 +163,10 @@ impl Service for Wallet {
     }
 
     fn faults(&self) -> Faults {
-        self.faults.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.faults
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     fn take_drop(&self) -> bool {

@@ -58,7 +58,8 @@ pub async fn purchaseticket(w: &Arc<Wallet>, p: &[Value]) -> RpcResult {
     }
     let net = w.state().keys.network();
     let decode = |s: &str| {
-        Address::decode_for(s, net).map_err(|e| RpcError::new(-5, format!("invalid address {s:?}: {e}")))
+        Address::decode_for(s, net)
+            .map_err(|e| RpcError::new(-5, format!("invalid address {s:?}: {e}")))
     };
     let voting_fixed = ticket_addr.map(decode).transpose()?;
     let pool = match pool_addr {
@@ -107,11 +108,19 @@ pub async fn purchaseticket(w: &Arc<Wallet>, p: &[Value]) -> RpcResult {
                 });
                 build_ticket(&voting, price, &parts)
             };
-            let size = build(0, 0, &mut |v| funding_input(ChainHash([0; 32]), v, 0)).serialize().len() as i64;
+            let size = build(0, 0, &mut |v| funding_input(ChainHash([0; 32]), v, 0))
+                .serialize()
+                .len() as i64;
             let fee = size * FEE_PER_BYTE;
             let pool_fee = match &pool {
                 Some((_, pf)) => {
-                    let f = stake_pool_ticket_fee(net.params(), Amount(price), Amount(fee), i64::from(ci.height), *pf);
+                    let f = stake_pool_ticket_fee(
+                        net.params(),
+                        Amount(price),
+                        Amount(fee),
+                        i64::from(ci.height),
+                        *pf,
+                    );
                     if f.atoms() <= 0 {
                         return Err(RpcError::new(
                             -4,
@@ -127,7 +136,10 @@ pub async fn purchaseticket(w: &Arc<Wallet>, p: &[Value]) -> RpcResult {
                 None => 0,
             };
             let mut tx = build(fee, pool_fee, &mut fund);
-            let secret = st.keys.secret(1, change_index).ok_or_else(|| RpcError::new(-4, "cannot derive signing key"))?;
+            let secret = st
+                .keys
+                .secret(1, change_index)
+                .ok_or_else(|| RpcError::new(-4, "cannot derive signing key"))?;
             let key = st.keys.pubkey(1, change_index);
             for i in 0..tx.inputs.len() {
                 let sig = sign_input(&tx, i, &secret).map_err(|e| RpcError::new(-4, e))?;
@@ -137,7 +149,10 @@ pub async fn purchaseticket(w: &Arc<Wallet>, p: &[Value]) -> RpcResult {
             tx
         };
         let id = w
-            .node_call("sendrawtransaction", &[Value::from(hex::encode(tx.serialize()))])
+            .node_call(
+                "sendrawtransaction",
+                &[Value::from(hex::encode(tx.serialize()))],
+            )
             .await?;
         hashes.push(id);
     }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use excc_chain::ChainHash;
 use excc_chain::script::parse_multisig;
 use excc_chain::subsidy::vote_subsidy;
-use excc_chain::{AddressKind, Transaction, Ticket};
+use excc_chain::{AddressKind, Ticket, Transaction};
 use excc_rpc::types::{GeneratedVote, RpcError};
 use serde_json::Value;
 use tracing::{info, warn};
@@ -38,7 +38,10 @@ pub async fn make_vote(
         return Err(locked());
     }
     let raw = w
-        .node_call("getrawtransaction", &[Value::from(ticket.to_string()), Value::from(0)])
+        .node_call(
+            "getrawtransaction",
+            &[Value::from(ticket.to_string()), Value::from(0)],
+        )
         .await?;
     let bytes = hex::decode(raw.as_str().unwrap_or_default())
         .map_err(|e| RpcError::new(-22, format!("bad ticket hex: {e}")))?;
@@ -61,7 +64,9 @@ pub async fn make_vote(
     let not_ours = || {
         RpcError::new(
             -4,
-            format!("wallet.GenerateVoteTx: ticket {ticket} is not controlled by this wallet (no key of its voting address)"),
+            format!(
+                "wallet.GenerateVoteTx: ticket {ticket} is not controlled by this wallet (no key of its voting address)"
+            ),
         )
     };
     let script = match t.voting_address.kind {
@@ -111,17 +116,28 @@ pub async fn voting_loop(w: Arc<Wallet>) {
     let mut last = String::new();
     loop {
         tokio::time::sleep(Duration::from_millis(150)).await;
-        let Ok(ci) = chain_info(&w).await else { continue };
+        let Ok(ci) = chain_info(&w).await else {
+            continue;
+        };
         if ci.hash == last || !w.state().unlocked {
             continue;
         }
         last = ci.hash.clone();
-        let Ok(block) = ci.hash.parse::<ChainHash>() else { continue };
+        let Ok(block) = ci.hash.parse::<ChainHash>() else {
+            continue;
+        };
         for t in &ci.winners {
-            let Ok(ticket) = t.parse::<ChainHash>() else { continue };
+            let Ok(ticket) = t.parse::<ChainHash>() else {
+                continue;
+            };
             match make_vote(&w, block, ci.height, ticket, 1, &[10, 0, 0, 0]).await {
-                Ok(hex_vote) => match w.node_call("sendrawtransaction", &[Value::from(hex_vote)]).await {
-                    Ok(_) => info!(block = %block, ticket = %ticket, "Voting on block {block} (height {}) using ticket {ticket}", ci.height),
+                Ok(hex_vote) => match w
+                    .node_call("sendrawtransaction", &[Value::from(hex_vote)])
+                    .await
+                {
+                    Ok(_) => {
+                        info!(block = %block, ticket = %ticket, "Voting on block {block} (height {}) using ticket {ticket}", ci.height)
+                    }
                     Err(e) => warn!(ticket = %ticket, error = %e, "vote rejected"),
                 },
                 Err(e) if e.code == -4 && e.message.contains("not controlled") => {}

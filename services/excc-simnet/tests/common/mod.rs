@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod shape;
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -128,7 +130,9 @@ async fn ready(child: &mut Child, addr: &str, cert: &Path, dir: &Path) -> RpcCli
         match client.call("getbestblockhash", &[]).await {
             Ok(_) => return client,
             Err(ClientError::Rpc(_)) => return client,
-            Err(_) if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(25)).await,
+            Err(_) if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(25)).await
+            }
             Err(e) => panic!("daemon at {addr} not ready: {e}"),
         }
     }
@@ -204,7 +208,11 @@ impl Pool {
         let xpub = s(&cold.ok("getmasterpubkey", json!(["default"])).await);
         let seed_dir = tempdir(&format!("{name}-seed"));
         let seed = seed_dir.join("seed.hex");
-        std::fs::write(&seed, "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n").unwrap();
+        std::fs::write(
+            &seed,
+            "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n",
+        )
+        .unwrap();
         let wallet = start_wallet(
             &format!("{name}-pool"),
             &node,
@@ -224,7 +232,11 @@ impl Pool {
     }
 
     pub async fn height(&self) -> u64 {
-        self.node.ok("getblockcount", json!([])).await.as_u64().unwrap()
+        self.node
+            .ok("getblockcount", json!([]))
+            .await
+            .as_u64()
+            .unwrap()
     }
 
     pub async fn winners(&self) -> (String, u64, Vec<String>) {
@@ -253,14 +265,20 @@ impl Pool {
     /// buying five wallet tickets per block to keep the live pool steady.
     pub async fn mine(&self, n: usize) {
         for _ in 0..n {
-            if self.height().await >= 100 {
-                self.wallet
-                    .ok("purchaseticket", json!(["default", 100000, 1, "", 5]))
-                    .await;
-            }
-            self.vote(0).await;
-            self.node.ok("generate", json!([1])).await;
+            self.mine_one(0).await;
         }
+    }
+
+    /// Mines one block leaving `skip` winners unvoted; returns the vote txids.
+    pub async fn mine_one(&self, skip: usize) -> Vec<String> {
+        if self.height().await >= 100 {
+            self.wallet
+                .ok("purchaseticket", json!(["default", 100000, 1, "", 5]))
+                .await;
+        }
+        let votes = self.vote(skip).await;
+        self.node.ok("generate", json!([1])).await;
+        votes
     }
 
     /// Mines to `height`, buying `tickets` wallet tickets per block while
@@ -292,11 +310,16 @@ pub async fn ws_connect(
         .connect(name, tcp)
         .await
         .unwrap();
-    let mut req = format!("wss://{}/ws", d.addr).into_client_request().unwrap();
+    let mut req = format!("wss://{}/ws", d.addr)
+        .into_client_request()
+        .unwrap();
     if basic_auth {
         let b = base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASS}"));
         req.headers_mut()
             .insert("Authorization", format!("Basic {b}").parse().unwrap());
     }
-    tokio_tungstenite::client_async(req, stream).await.unwrap().0
+    tokio_tungstenite::client_async(req, stream)
+        .await
+        .unwrap()
+        .0
 }
