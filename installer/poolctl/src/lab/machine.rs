@@ -269,9 +269,19 @@ pub async fn start(
 pub async fn stop(dir: &Path, names: &[String], grace: Duration) {
     let mut nspawns = Vec::new();
     for name in names {
-        let Some(pid) = nspawn_pid(dir, name) else {
-            continue;
-        };
+        // The recorded pid, or (its pid file lost in a crash) any nspawn in the host's cgroups.
+        let mut pids: Vec<i32> = nspawn_pid(dir, name).into_iter().collect();
+        pids.extend(cgroup::host_processes(name).into_iter().filter(|&p| {
+            alive(p)
+                && cmdline(p)
+                    .first()
+                    .is_some_and(|a| a.ends_with("systemd-nspawn"))
+        }));
+        pids.sort_unstable();
+        pids.dedup();
+        nspawns.extend(pids);
+    }
+    for &pid in &nspawns {
         let kids = children(pid);
         let leader = kids
             .iter()
@@ -281,7 +291,6 @@ pub async fn stop(dir: &Path, names: &[String], grace: Duration) {
         if let Some(leader) = leader {
             signal(leader, libc::SIGRTMIN() + 4);
         }
-        nspawns.push(pid);
     }
     let deadline = Instant::now() + grace;
     while nspawns.iter().any(|&p| alive(p)) && Instant::now() < deadline {
