@@ -1,0 +1,221 @@
+//! The simulated network: `excc-simnet node` and `excc-simnet wallet` processes.
+
+use std::path::PathBuf;
+
+use excc_chain::{ChainHash, Transaction};
+use excc_rpc::{ClientConfig, PinnedCert, RpcClient};
+use serde_json::{Value, json};
+
+use crate::proc::{Proc, bin, free_port};
+use crate::wait_for;
+
+pub const USER: &str = "u";
+pub const PASS: &str = "p";
+/// The pool wallets' seed (every voting wallet of one pool is restored from it).
+pub const POOL_SEED_HEX: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+
+/// A node or wallet process and an RPC client pinned to its certificate.
+pub struct Daemon {
+    pub proc: Proc,
+    pub addr: String,
+    pub dir: PathBuf,
+    pub cert: PathBuf,
+    pub rpc: RpcClient,
+    args: Vec<String>,
+}
+
+impl Daemon {
+    async fn spawn(name: &str, dir: PathBuf, args: Vec<String>, addr: String) -> Daemon {
+        let proc = Proc::spawn(name, &bin("excc-simnet"), &args, &dir.join("log.txt"));
+        let cert = dir.join("rpc.cert");
+        let rpc = connect(&addr, &cert, name).await;
+        let mut d = Daemon {
+            proc,
+            addr,
+            dir,
+            cert,
+            rpc,
+            args,
+        };
+        d.wait_ready().await;
+        d
+    }
+
+    async fn wait_ready(&mut self) {
+        let name = self.proc.name.clone();
+        for _ in 0..1500 {
+            self.proc.assert_running();
+            match self.rpc.call_raw("getbestblockhash", vec![]).await {
+                Ok(_) => return,
+                Err(e) if e.rpc_code().is_some() => return,
+                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
+            }
+        }
+        panic!("{name} not ready:\n{}", self.proc.log_text());
+    }
+
+    /// Stops the process (SIGTERM) and starts it again with the same flags.
+    pub async fn restart(&mut self) {
+        self.proc.terminate();
+        let name = self.proc.name.clone();
+        self.proc = Proc::spawn(
+            &name,
+            &bin("excc-simnet"),
+            &self.args,
+            &self.dir.join("log.txt"),
+        );
+        self.wait_ready().await;
+    }
+
+    pub async fn call(&self, method: &str, params: Value) -> Result<Value, excc_rpc::Error> {
+        self.rpc
+            .call_raw(method, params.as_array().cloned().unwrap_or_default())
+            .await
+    }
+
+    pub async fn ok(&self, method: &str, params: Value) -> Value {
+        self.call(method, params.clone())
+            .await
+            .unwrap_or_else(|e| panic!("{} {method} {params}: {e}", self.proc.name))
+    }
+
+    pub async fn ok_str(&self, method: &str, params: Value) -> String {
+        self.ok(method, params)
+            .await
+            .as_str()
+            .expect("string result")
+            .to_string()
+    }
+}
+
+async fn connect(addr: &str, cert: &std::path::Path, name: &str) -> RpcClient {
+    let cert = cert.to_path_buf();
+    let pinned = wait_for(30, &format!("{name}'s rpc.cert"), || {
+        let cert = cert.clone();
+        async move { PinnedCert::from_pem_file(&cert).ok() }
+    })
+    .await;
+    RpcClient::http(ClientConfig::new(addr, USER, PASS, pinned), name)
+}
+
+pub async fn start_node(root: &std::path::Path, name: &str, extra: &[String]) -> Daemon {
+    let dir = root.join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    let addr = format!("127.0.0.1:{}", free_port());
+    let mut args: Vec<String> = [
+        "node",
+        "--simnet",
+        &format!("--appdata={}", dir.display()),
+        &format!("--rpclisten={addr}"),
+        &format!("--rpcuser={USER}"),
+        &format!("--rpcpass={PASS}"),
+        "--generatetimeout=20",
+        "--simadmin",
+    ]
+    .map(String::from)
+    .to_vec();
+    args.extend(extra.iter().cloned());
+    Daemon::spawn(name, dir, args, addr).await
+}
+
+pub async fn start_wallet(
+    root: &std::path::Path,
+    name: &str,
+    node: &Daemon,
+    extra: &[String],
+) -> Daemon {
+    let dir = root.join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    let addr = format!("127.0.0.1:{}", free_port());
+    let mut args: Vec<String> = [
+        "wallet",
+        "--simnet",
+        &format!("--appdata={}", dir.display()),
+        &format!("--rpclisten={addr}"),
+        &format!("--username={USER}"),
+        &format!("--password={PASS}"),
+        &format!("--rpcconnect={}", node.addr),
+        &format!("--cafile={}", node.cert.display()),
+    ]
+    .map(String::from)
+    .to_vec();
+    args.extend(extra.iter().cloned());
+    Daemon::spawn(name, dir, args, addr).await
+}
+
+/// A voting wallet in stake-pool mode, restored from the pool seed and unlocked.
+pub async fn start_pool_wallet(
+    root: &std::path::Path,
+    name: &str,
+    node: &Daemon,
+    cold_xpub: &str,
+) -> Daemon {
+    let seed = root.join(format!("{name}.seed"));
+    crate::pki::write_private(&seed, POOL_SEED_HEX);
+    let w = start_wallet(
+        root,
+        name,
+        node,
+        &[
+            "--create".into(),
+            format!("--seedfile={}", seed.display()),
+            "--privpass=password".into(),
+            format!("--stakepoolcoldextkey={cold_xpub}:100"),
+            "--poolfees=7.5".into(),
+        ],
+    )
+    .await;
+    w.ok("walletpassphrase", json!(["password", 0])).await;
+    w
+}
+
+/// A vote in the mempool or a block: which ticket it spends and its vote bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VoteTx {
+    pub ticket: ChainHash,
+    pub vote_bits: u16,
+}
+
+/// Decodes a vote transaction (stakebase + ticket inputs, vout[1] = OP_RETURN votebits).
+pub fn parse_vote(hex: &str) -> Option<VoteTx> {
+    let tx = Transaction::from_hex(hex).ok()?;
+    let ticket = tx.inputs.get(1)?.prev_hash;
+    let bits = &tx.outputs.get(1)?.pk_script;
+    if bits.len() < 4 || bits[0] != 0x6a {
+        return None;
+    }
+    Some(VoteTx {
+        ticket,
+        vote_bits: u16::from_le_bytes([bits[2], bits[3]]),
+    })
+}
+
+/// Votes currently in a node's mempool.
+pub async fn mempool_votes(node: &Daemon) -> Vec<VoteTx> {
+    let ids = node.ok("getrawmempool", json!([])).await;
+    let mut out = Vec::new();
+    for id in ids.as_array().unwrap() {
+        if let Ok(hex) = node.call("getrawtransaction", json!([id, 0])).await
+            && let Some(v) = hex.as_str().and_then(parse_vote)
+        {
+            out.push(v);
+        }
+    }
+    out
+}
+
+/// The tip's hash, height and winners (simulator admin method).
+pub async fn tip_winners(node: &Daemon) -> (String, u64, Vec<ChainHash>) {
+    let ci = node.ok("simnet_chaininfo", json!([])).await;
+    let winners = ci["winners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap().parse().unwrap())
+        .collect();
+    (
+        ci["hash"].as_str().unwrap().to_string(),
+        ci["height"].as_u64().unwrap(),
+        winners,
+    )
+}

@@ -1,0 +1,197 @@
+//! stakepoold processes and their gRPC clients (mutual TLS with a test CA).
+
+use std::path::{Path, PathBuf};
+
+use stakepoold_proto::v1::stakepoold_service_client::StakepooldServiceClient;
+use tonic::transport::{Certificate, Channel, ClientTlsConfig, Identity};
+
+use crate::pki::{TestCa, write_private};
+use crate::proc::{Proc, bin, free_port};
+use crate::simnet::{Daemon, PASS, USER};
+
+pub struct Stakepoold {
+    pub proc: Proc,
+    pub dir: PathBuf,
+    pub config: PathBuf,
+    pub grpc_port: u16,
+    pub http_port: u16,
+}
+
+/// The mutual-TLS material shared by a test pool: CA, and a client identity for the web side.
+pub struct PoolPki {
+    pub ca: TestCa,
+    pub dir: PathBuf,
+}
+
+impl PoolPki {
+    pub fn new(dir: &Path) -> PoolPki {
+        std::fs::create_dir_all(dir).unwrap();
+        PoolPki {
+            ca: TestCa::new("test pool CA"),
+            dir: dir.into(),
+        }
+    }
+
+    /// A gRPC client presenting a certificate issued by the pool CA (or by `other` CA).
+    pub async fn client(
+        &self,
+        port: u16,
+        cn: &str,
+        signer: Option<&TestCa>,
+    ) -> Result<StakepooldServiceClient<Channel>, tonic::transport::Error> {
+        let ca = signer.unwrap_or(&self.ca);
+        let id = ca.issue(cn, &self.dir);
+        let identity = Identity::from_pem(
+            std::fs::read(&id.cert).unwrap(),
+            std::fs::read(&id.key).unwrap(),
+        );
+        let tls = ClientTlsConfig::new()
+            .ca_certificate(Certificate::from_pem(&self.ca.cert_pem))
+            .identity(identity)
+            .domain_name("localhost");
+        let channel = Channel::from_shared(format!("https://127.0.0.1:{port}"))
+            .unwrap()
+            .tls_config(tls)?
+            .connect()
+            .await?;
+        Ok(StakepooldServiceClient::new(channel))
+    }
+}
+
+impl Stakepoold {
+    /// Writes a config for a voting node (its node + wallet) and starts stakepoold.
+    pub async fn start(
+        root: &Path,
+        name: &str,
+        pki: &PoolPki,
+        node: &Daemon,
+        wallet: &Daemon,
+        cold_xpub: &str,
+    ) -> Stakepoold {
+        let dir = root.join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        let server = pki.ca.issue(&format!("{name}-grpc"), &dir);
+        let ca = pki.ca.write_cert(&dir.join("pool-ca.cert"));
+        write_private(&dir.join("rpc.password"), PASS);
+        let (grpc_port, http_port) = (free_port(), free_port());
+        let config = dir.join("stakepoold.toml");
+        std::fs::write(
+            &config,
+            format!(
+                r#"network = "simnet"
+state_dir = "state"
+pool_fees = 7.5
+cold_wallet_ext_pub = "{cold_xpub}"
+fee_address_count = 101
+
+[node]
+rpc = "{node_addr}"
+user = "{USER}"
+password_file = "rpc.password"
+cert = "{node_cert}"
+
+[wallet]
+rpc = "{wallet_addr}"
+user = "{USER}"
+password_file = "rpc.password"
+cert = "{wallet_cert}"
+
+[grpc]
+listen = ["127.0.0.1:{grpc_port}"]
+cert = "{cert}"
+key = "{key}"
+client_ca = "{ca}"
+
+[http]
+listen = "127.0.0.1:{http_port}"
+
+[voting]
+deadline_ms = 5000
+rpc_timeout_ms = 5000
+"#,
+                node_addr = node.addr,
+                node_cert = node.cert.display(),
+                wallet_addr = wallet.addr,
+                wallet_cert = wallet.cert.display(),
+                cert = server.cert.display(),
+                key = server.key.display(),
+                ca = ca.display(),
+            ),
+        )
+        .unwrap();
+        let mut s = Stakepoold {
+            proc: spawn(name, &dir, &config),
+            dir,
+            config,
+            grpc_port,
+            http_port,
+        };
+        s.wait_http().await;
+        s
+    }
+
+    async fn wait_http(&mut self) {
+        for _ in 0..1500 {
+            self.proc.assert_running();
+            if self.get("/healthz").await.is_some() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        panic!(
+            "stakepoold HTTP port never answered:\n{}",
+            self.proc.log_text()
+        );
+    }
+
+    /// Stops (SIGTERM) and starts again with the same config and state directory.
+    pub async fn restart(&mut self) {
+        let status = self.proc.terminate();
+        assert!(
+            status.success(),
+            "stakepoold did not shut down cleanly: {status}\n{}",
+            self.proc.log_text()
+        );
+        let name = self.proc.name.clone();
+        self.proc = spawn(&name, &self.dir, &self.config);
+        self.wait_http().await;
+    }
+
+    /// A plain HTTP GET on the health port: (status, body).
+    pub async fn get(&self, path: &str) -> Option<(u16, String)> {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut s = tokio::net::TcpStream::connect(("127.0.0.1", self.http_port))
+            .await
+            .ok()?;
+        s.write_all(
+            format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes(),
+        )
+        .await
+        .ok()?;
+        let mut buf = String::new();
+        s.read_to_string(&mut buf).await.ok()?;
+        let status = buf.split(' ').nth(1)?.parse().ok()?;
+        let body = buf.split_once("\r\n\r\n")?.1.to_string();
+        Some((status, body))
+    }
+
+    /// The `/healthz` JSON.
+    pub async fn health(&self) -> serde_json::Value {
+        let (_, body) = self.get("/healthz").await.expect("healthz");
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("healthz body {body:?}: {e}"))
+    }
+}
+
+fn spawn(name: &str, dir: &Path, config: &Path) -> Proc {
+    Proc::spawn(
+        name,
+        &bin("stakepoold"),
+        &[
+            "--config".into(),
+            config.display().to_string(),
+            "--log-level".into(),
+            "info".into(),
+        ],
+        &dir.join("log.txt"),
+    )
+}

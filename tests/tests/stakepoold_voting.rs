@@ -1,0 +1,302 @@
+//! stakepoold against the simulated network, all separate processes over TLS:
+//! users with different vote bits, pool tickets (some low-fee), mining past
+//! stake validation height. Every eligible winner must be voted with its
+//! owner's vote bits; low-fee tickets only once an admin added them; nothing
+//! else is ever missed, also across restarts of stakepoold and the wallet.
+
+use std::collections::{HashMap, HashSet};
+
+use excc_chain::ChainHash;
+use pool_tests::simnet::{
+    Daemon, mempool_votes, start_node, start_pool_wallet, start_wallet, tip_winners,
+};
+use pool_tests::stakepoold::{PoolPki, Stakepoold};
+use pool_tests::wait_for;
+use serde_json::json;
+use stakepoold_proto::v1 as pb;
+
+struct User {
+    id: i64,
+    multisig: String,
+    vote_bits: u32,
+    vote_bits_version: u32,
+}
+
+/// Expected vote bits of a pool ticket (wallet default 1 for stale preferences).
+fn expected_bits(u: &User) -> u16 {
+    if u.vote_bits_version == 10 {
+        u.vote_bits as u16
+    } else {
+        1
+    }
+}
+
+fn hashes(v: &serde_json::Value) -> Vec<ChainHash> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h.as_str().unwrap().parse().unwrap())
+        .collect()
+}
+
+/// Mines one block on `node`: the filler wallet votes its own winners, the test
+/// waits until stakepoold's votes for every `votable` winner are in the mempool
+/// with the right bits, then `generate`s. Returns the pool winners of the block.
+async fn mine_one(
+    node: &Daemon,
+    filler: &Daemon,
+    filler_tickets: &HashSet<ChainHash>,
+    bits_of: &HashMap<ChainHash, u16>,
+    votable: &HashSet<ChainHash>,
+) -> Vec<ChainHash> {
+    let (hash, height, winners) = tip_winners(node).await;
+    for w in winners.iter().filter(|w| filler_tickets.contains(w)) {
+        let v = filler
+            .ok(
+                "generatevote",
+                json!([hash, height, w.to_string(), 1, "0a000000"]),
+            )
+            .await;
+        node.ok("sendrawtransaction", json!([v["hex"]])).await;
+    }
+    let expect: Vec<ChainHash> = winners
+        .iter()
+        .filter(|w| votable.contains(w))
+        .copied()
+        .collect();
+    let votes = wait_for(
+        20,
+        &format!("stakepoold's votes at height {height} for {expect:?}"),
+        || async {
+            let votes = mempool_votes(node).await;
+            let seen: HashSet<ChainHash> = votes.iter().map(|v| v.ticket).collect();
+            expect.iter().all(|t| seen.contains(t)).then_some(votes)
+        },
+    )
+    .await;
+    for v in votes.iter().filter(|v| bits_of.contains_key(&v.ticket)) {
+        assert!(
+            votable.contains(&v.ticket),
+            "ticket {} was voted but is not eligible",
+            v.ticket
+        );
+        assert_eq!(
+            v.vote_bits, bits_of[&v.ticket],
+            "vote bits of pool ticket {}",
+            v.ticket
+        );
+    }
+    node.ok("generate", json!([1])).await;
+    winners
+        .into_iter()
+        .filter(|w| bits_of.contains_key(w))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_eligible_winner_is_voted_with_its_owners_bits_across_restarts() {
+    let root = pool_tests::test_dir("stakepoold-voting");
+    let root = root.path();
+    let node = start_node(root, "node", &[]).await;
+    let cold = start_wallet(root, "cold", &node, &["--createtemp".into()]).await;
+    let cold_xpub = cold.ok_str("getmasterpubkey", json!(["default"])).await;
+    let fee_addr = cold
+        .ok_str("getnewaddress", json!(["default", "ignore"]))
+        .await;
+    let filler = start_wallet(root, "filler", &node, &["--createtemp".into()]).await;
+    filler.ok("walletpassphrase", json!(["password", 0])).await;
+    let users_wallet = start_wallet(root, "users", &node, &["--createtemp".into()]).await;
+    users_wallet
+        .ok("walletpassphrase", json!(["password", 0]))
+        .await;
+    let mut wallet = start_pool_wallet(root, "voting-wallet", &node, &cold_xpub).await;
+
+    // Filler tickets (not the pool's) keep blocks coming; the filler wallet votes them.
+    let mut filler_tickets = HashSet::new();
+    while node.ok("getblockcount", json!([])).await.as_u64().unwrap() < 143 {
+        let h = node.ok("getblockcount", json!([])).await.as_u64().unwrap();
+        if (31..=120).contains(&h) {
+            let t = filler
+                .ok("purchaseticket", json!(["default", 1000, 1, "", 1]))
+                .await;
+            filler_tickets.extend(hashes(&t));
+        }
+        mine_one(
+            &node,
+            &filler,
+            &filler_tickets,
+            &HashMap::new(),
+            &HashSet::new(),
+        )
+        .await;
+    }
+
+    // Three users: 1-of-2 multisig (pool key first), imported into the voting wallet.
+    let mut users = Vec::new();
+    for (id, vote_bits, vote_bits_version) in [(1, 1, 10), (2, 0, 10), (3, 0, 9)] {
+        let pool_addr = wallet
+            .ok_str("getnewaddress", json!(["default", "ignore"]))
+            .await;
+        let pool_pka = wallet.ok("validateaddress", json!([pool_addr])).await["pubkeyaddr"].clone();
+        let user_addr = users_wallet
+            .ok_str("getnewaddress", json!(["default", "ignore"]))
+            .await;
+        let user_pka =
+            users_wallet.ok("validateaddress", json!([user_addr])).await["pubkeyaddr"].clone();
+        let ms = wallet
+            .ok("createmultisig", json!([1, [pool_pka, user_pka]]))
+            .await;
+        wallet
+            .ok("importscript", json!([ms["redeemScript"], true, 143]))
+            .await;
+        users.push(User {
+            id,
+            multisig: ms["address"].as_str().unwrap().into(),
+            vote_bits,
+            vote_bits_version,
+        });
+    }
+
+    let pki = PoolPki::new(&root.join("pki"));
+    let mut spd = Stakepoold::start(root, "stakepoold", &pki, &node, &wallet, &cold_xpub).await;
+    let mut api = pki
+        .client(spd.grpc_port, "web", None)
+        .await
+        .expect("gRPC client");
+    let prefs = users
+        .iter()
+        .map(|u| pb::UserVotingPrefs {
+            user_id: u.id,
+            multisig_address: u.multisig.clone(),
+            vote_bits: u.vote_bits,
+            vote_bits_version: u.vote_bits_version,
+        })
+        .collect();
+    api.set_user_voting_prefs(pb::SetUserVotingPrefsRequest { users: prefs })
+        .await
+        .unwrap();
+
+    // Pool tickets: fee-paying ones for everyone, and two low-fee ones for user 2.
+    let mut bits_of = HashMap::new();
+    let mut votable = HashSet::new();
+    for u in &users {
+        let t = users_wallet
+            .ok(
+                "purchaseticket",
+                json!(["default", 1000, 1, u.multisig, 3, fee_addr, 7.5]),
+            )
+            .await;
+        for h in hashes(&t) {
+            bits_of.insert(h, expected_bits(u));
+            votable.insert(h);
+        }
+    }
+    let low = hashes(
+        &users_wallet
+            .ok(
+                "purchaseticket",
+                json!(["default", 1000, 1, users[1].multisig, 2, fee_addr, 1.0]),
+            )
+            .await,
+    );
+    for h in &low {
+        bits_of.insert(*h, expected_bits(&users[1]));
+    }
+
+    // Mature them (16 blocks) and let stakepoold classify them.
+    let mut pool_winners: Vec<ChainHash> = Vec::new();
+    for _ in 0..17 {
+        pool_winners.extend(mine_one(&node, &filler, &filler_tickets, &bits_of, &votable).await);
+    }
+    let ignored = wait_for(20, "the low-fee tickets to be ignored", || async {
+        let mut api = api.clone();
+        let r = api
+            .get_ignored_low_fee_tickets(pb::GetIgnoredLowFeeTicketsRequest {})
+            .await
+            .ok()?
+            .into_inner();
+        let got: HashSet<String> = r.tickets.into_iter().map(|t| t.hash).collect();
+        (got.len() == low.len()).then_some(got)
+    })
+    .await;
+    assert_eq!(ignored, low.iter().map(ToString::to_string).collect());
+    let health = spd.health().await;
+    assert_eq!(health["healthy"], true, "{health}");
+    assert_eq!(health["live_tickets"], 9, "{health}");
+
+    // Mine; then restart stakepoold (its preferences come back from its state dir,
+    // the web service does not push them again) and the wallet; then mine on.
+    for _ in 0..8 {
+        pool_winners.extend(mine_one(&node, &filler, &filler_tickets, &bits_of, &votable).await);
+    }
+    spd.restart().await;
+    wallet.restart().await;
+    wallet.ok("walletpassphrase", json!(["password", 0])).await;
+    wait_for(30, "stakepoold healthy after restarts", || async {
+        (spd.health().await["healthy"] == true).then_some(())
+    })
+    .await;
+    api = pki
+        .client(spd.grpc_port, "web", None)
+        .await
+        .expect("gRPC client after restart");
+    for _ in 0..8 {
+        pool_winners.extend(mine_one(&node, &filler, &filler_tickets, &bits_of, &votable).await);
+    }
+
+    // An admin adds the low-fee tickets: from now on they are voted too.
+    let added = low
+        .iter()
+        .map(|h| pb::Ticket {
+            hash: h.to_string(),
+            multisig_address: users[1].multisig.clone(),
+        })
+        .collect();
+    api.set_added_low_fee_tickets(pb::SetAddedLowFeeTicketsRequest { tickets: added })
+        .await
+        .unwrap();
+    let missed_before_add: HashSet<ChainHash> =
+        hashes(&node.ok("missedtickets", json!([])).await["tickets"])
+            .into_iter()
+            .collect();
+    for h in &low {
+        if !missed_before_add.contains(h) {
+            votable.insert(*h);
+        }
+    }
+    for _ in 0..25 {
+        pool_winners.extend(mine_one(&node, &filler, &filler_tickets, &bits_of, &votable).await);
+    }
+
+    // From the chain: the only missed tickets are low-fee ones that won before the admin added them.
+    let missed: HashSet<ChainHash> = hashes(&node.ok("missedtickets", json!([])).await["tickets"])
+        .into_iter()
+        .collect();
+    for m in &missed {
+        assert!(
+            low.contains(m) && missed_before_add.contains(m),
+            "ticket {m} was missed"
+        );
+    }
+    assert!(
+        pool_winners.iter().filter(|w| !low.contains(w)).count() >= 3,
+        "too few pool tickets won to test anything: {pool_winners:?}"
+    );
+    // Voted pool tickets are spent by votes carrying their owner's bits (checked per block);
+    // the wallet agrees about their state.
+    for u in &users {
+        let info = wallet.ok("stakepooluserinfo", json!([u.multisig])).await;
+        for t in info["tickets"].as_array().unwrap() {
+            assert_ne!(
+                t["status"], "missed",
+                "user {} ticket {}",
+                u.id, t["ticket"]
+            );
+        }
+    }
+    let metrics = spd.get("/metrics").await.unwrap().1;
+    assert!(
+        metrics.contains("stakepoold_votes_failed_total 0"),
+        "{metrics}"
+    );
+}
