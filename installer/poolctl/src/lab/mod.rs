@@ -131,16 +131,27 @@ fn absolute_dir(dir: &Path) -> Result<PathBuf, LabError> {
     Ok(dir)
 }
 
-fn check_owner(dir: &Path) -> Result<(), LabError> {
-    match net::bridge_owner() {
-        Some(owner) if !owner.is_empty() && Path::new(&owner) != dir => {
-            Err(LabError::Conflict(format!(
-                "a lab from {owner} is running on this machine (bridge {}); stop it with `poolctl lab down --dir {owner}` (one lab per machine)",
-                net::BRIDGE
-            )))
-        }
-        _ => Ok(()),
+/// One lab per machine: the bridge's alias names the directory that owns it. A lab of
+/// another directory that still has containers running is in the way; one whose containers
+/// are all gone (crash, reboot, killed session) is cleaned up.
+async fn check_owner(dir: &Path, progress: Progress<'_>) -> Result<(), LabError> {
+    let Some(owner) = net::bridge_owner().filter(|o| !o.is_empty() && Path::new(o) != dir) else {
+        return Ok(());
+    };
+    let live = cgroup::hosts_with_cgroups()
+        .iter()
+        .any(|name| !cgroup::host_processes(name).is_empty());
+    if live {
+        return Err(LabError::Conflict(format!(
+            "a lab from {owner} is running on this machine (bridge {}); stop it with `poolctl lab down --dir {owner}` (one lab per machine)",
+            net::BRIDGE
+        )));
     }
+    progress(&format!(
+        "removing what the stopped lab of {owner} left behind (no container of it runs)"
+    ));
+    teardown(Path::new(&owner), progress).await?;
+    Ok(())
 }
 
 /// Hosts that exist in some form for `dir`: host directories, cgroups, namespaces.
@@ -216,7 +227,7 @@ pub async fn up(dir: &Path, hosts: u32, progress: Progress<'_>) -> Result<UpRepo
     std::fs::create_dir_all(&dir).map_err(LabError::io("cannot create", &dir))?;
     let _lock = system::lock(&dir)?;
     system::ensure_packages(progress).await?;
-    check_owner(&dir)?;
+    check_owner(&dir, progress).await?;
     if !net::bridge_exists() {
         net::check_subnet_free().await?;
     }
@@ -423,7 +434,13 @@ pub async fn down(dir: &Path, progress: Progress<'_>) -> Result<DownReport, LabE
     } else {
         None
     };
-    check_owner(&dir)?;
+    check_owner(&dir, progress).await?;
+    teardown(&dir, progress).await
+}
+
+/// The work of [`down`] for `dir`, without the checks.
+async fn teardown(dir: &Path, progress: Progress<'_>) -> Result<DownReport, LabError> {
+    let dir = dir.to_owned();
     let names: Vec<String> = existing_hosts(&dir).into_iter().collect();
     let mut report = DownReport::default();
     if !names.is_empty() {

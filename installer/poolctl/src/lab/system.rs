@@ -164,8 +164,20 @@ pub async fn ensure_packages(progress: Progress<'_>) -> Result<(), LabError> {
     }
     progress(&format!("installing {}", missing.join(" ")));
     let hint = "check the apt sources and network of this machine, then retry";
-    run("apt-get", &["update", "-q"], hint).await?;
-    let mut args = vec!["install", "-y", "-q", "--no-install-recommends"];
+    run(
+        "apt-get",
+        &["-o", "DPkg::Lock::Timeout=300", "update", "-q"],
+        hint,
+    )
+    .await?;
+    let mut args = vec![
+        "-o",
+        "DPkg::Lock::Timeout=300",
+        "install",
+        "-y",
+        "-q",
+        "--no-install-recommends",
+    ];
     args.extend(&missing);
     let out = Command::new("apt-get")
         .args(&args)
