@@ -6,6 +6,7 @@ pub mod error;
 pub mod header;
 pub mod lottery;
 pub mod mempool;
+pub mod reorg;
 pub mod sigcheck;
 pub mod stake_tx;
 pub mod stakediff;

@@ -57,17 +57,17 @@ impl ChainConfig {
 }
 
 pub struct Chain {
-    cfg: ChainConfig,
-    params: &'static Params,
-    blocks: Vec<Block>,
-    by_hash: HashMap<ChainHash, u32>,
-    txs: HashMap<ChainHash, TxRecord>,
-    tickets: HashMap<ChainHash, TicketRecord>,
-    by_address: HashMap<[u8; 20], Vec<ChainHash>>,
-    live: LivePool,
-    immature: usize,
+    pub(super) cfg: ChainConfig,
+    pub(super) params: &'static Params,
+    pub(super) blocks: Vec<Block>,
+    pub(super) by_hash: HashMap<ChainHash, u32>,
+    pub(super) txs: HashMap<ChainHash, TxRecord>,
+    pub(super) tickets: HashMap<ChainHash, TicketRecord>,
+    pub(super) by_address: HashMap<[u8; 20], Vec<ChainHash>>,
+    pub(super) live: LivePool,
+    pub(super) immature: usize,
     /// Price of tickets in the next block.
-    next_sbits: i64,
+    pub(super) next_sbits: i64,
     pub mempool: Mempool,
 }
 

@@ -269,3 +269,32 @@ fn unvoted_tickets_expire_and_are_revoked_and_the_price_stays_above_minimum() {
         assert!(h.chain.ticket(t).unwrap().height + 400 > h.chain.height());
     }
 }
+
+#[test]
+fn disconnecting_the_tip_restores_the_pool_and_a_new_block_replaces_it() {
+    let mut h = to_svh_minus_one();
+    h.mine_voting_all(3);
+    h.buy(4);
+    let live_before = h.chain.live_count();
+    let tip_before = h.chain.tip().hash;
+    h.vote(5);
+    let mined = h.mine().unwrap();
+    let block = h.chain.block(&mined).unwrap().clone();
+    let old = h.chain.disconnect_tip().unwrap();
+    assert_eq!(old.hash, mined);
+    assert_eq!(h.chain.tip().hash, tip_before);
+    assert_eq!(h.chain.live_count(), live_before);
+    assert_eq!(h.chain.mempool.votes.len(), 5);
+    assert_eq!(h.chain.mempool.tickets.len(), 4);
+    for (t, _, _, _) in &block.votes {
+        assert!(h.chain.is_live(t));
+    }
+    // A replacement block at another time has another hash and other winners.
+    h.time += 7;
+    let replacement = h.chain.mine_block(h.time).unwrap();
+    assert_ne!(replacement, mined);
+    assert_eq!(h.chain.tip().votes.len(), 5);
+    assert_eq!(h.chain.tip().new_tickets.len(), 4);
+    assert!(h.chain.block(&mined).is_none());
+    h.mine_voting_all(2);
+}

@@ -6,7 +6,7 @@
 //! * `simnet_chaininfo []`: tip, pool size, mempool tickets, next price.
 //! * `simnet_blocks [from, count]`: raw blocks for peers that sync from us.
 //! * admin (only with `--simadmin`): `simnet_setdelay [ms]`, `simnet_dropnext [n]`,
-//!   `simnet_closewebsockets []`.
+//!   `simnet_closewebsockets []`, `simnet_reorg []` (one-block reorg).
 
 use std::sync::Arc;
 
@@ -51,7 +51,7 @@ pub async fn dispatch(node: &Arc<Node>, method: &str, p: &[Value]) -> RpcResult 
         "simnet_tickets" => tickets(node, p),
         "simnet_chaininfo" => chaininfo(node),
         "simnet_blocks" => super::peers::blocks(node, p),
-        "simnet_setdelay" | "simnet_dropnext" | "simnet_closewebsockets"
+        "simnet_setdelay" | "simnet_dropnext" | "simnet_closewebsockets" | "simnet_reorg"
             if !node.settings.admin =>
         {
             Err(RpcError::new(-32601, "Method not found"))
@@ -70,6 +70,7 @@ pub async fn dispatch(node: &Arc<Node>, method: &str, p: &[Value]) -> RpcResult 
             node.set_faults(|f| f.close_generation += 1);
             Ok(Json::null())
         }
+        "simnet_reorg" => reorg(node).await,
         _ => Err(RpcError::new(-32601, "Method not found")),
     }
 }
@@ -124,6 +125,22 @@ fn tickets(node: &Arc<Node>, p: &[Value]) -> RpcResult {
     }
     out.sort_by(|a, b| (a.height, &a.ticket).cmp(&(b.height, &b.ticket)));
     Ok(Json::of(&out))
+}
+
+/// One-block reorg: the tip is disconnected (its votes and transactions go
+/// back to the mempool) and a replacement block with another timestamp, hence
+/// another hash and other winners, is mined. Returns the new tip hash.
+async fn reorg(node: &Arc<Node>) -> RpcResult {
+    let _guard = node.generate_lock.lock().await;
+    let old = super::peers::disconnect_tip(node)
+        .ok_or_else(|| RpcError::new(-1, "cannot reorganize the genesis block"))?;
+    let mut chain = node.chain();
+    let hash = chain
+        .mine_block(old.header.timestamp + 1)
+        .map_err(|e| RpcError::new(-1, e.to_string()))?;
+    let block = chain.tip().clone();
+    node.announce(&chain, &block);
+    Ok(Json::of(&hash))
 }
 
 fn chaininfo(node: &Arc<Node>) -> RpcResult {

@@ -70,6 +70,18 @@ impl Node {
         self.changed.notify_waiters();
     }
 
+    /// Publishes `blockdisconnected` for a block just removed from the tip.
+    pub fn announce_disconnected(&self, block: &Block) {
+        let n = excc_rpc::types::Notification::BlockDisconnected {
+            header: excc_rpc::types::RawHeader::new(hex::encode(block.header.serialize())),
+        };
+        let _ = self.notices.send(Notice {
+            topic: crate::rpc::service::Topic::Blocks,
+            frame: serde_json::to_string(&n.to_frame()).expect("frames serialize"),
+        });
+        self.changed.notify_waiters();
+    }
+
     fn set_faults(&self, f: impl FnOnce(&mut Faults)) {
         let mut g = self.faults.lock().unwrap_or_else(|e| e.into_inner());
         f(&mut g);

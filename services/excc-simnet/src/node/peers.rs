@@ -10,8 +10,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use excc_chain::ChainHash;
-use excc_rpc::types::RpcError;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tracing::{info, warn};
@@ -78,6 +76,15 @@ fn apply(node: &Arc<Node>, data: &BlockData) -> Result<bool, String> {
     Ok(hash.to_string() == data.hash)
 }
 
+/// Disconnects this node's tip and announces it (`blockdisconnected`).
+pub fn disconnect_tip(node: &Arc<Node>) -> Option<crate::chain::Block> {
+    let mut chain = node.chain();
+    let old = chain.disconnect_tip()?;
+    node.announce_disconnected(&old);
+    info!(height = old.height(), hash = %old.hash, "disconnected block");
+    Some(old)
+}
+
 /// Polls `peers` forever, replaying blocks this node lacks.
 pub async fn sync_loop(node: Arc<Node>, peers: Vec<RpcClient>) {
     let mut diverged = false;
@@ -86,15 +93,29 @@ pub async fn sync_loop(node: Arc<Node>, peers: Vec<RpcClient>) {
             if diverged {
                 break;
             }
-            let from = node.chain().height() + 1;
+            let (ours, our_tip) = {
+                let c = node.chain();
+                (c.height(), c.tip().hash.to_string())
+            };
             let res = peer
-                .call("simnet_blocks", &[Value::from(from), Value::from(200)])
+                .call(
+                    "simnet_blocks",
+                    &[Value::from(ours.max(1)), Value::from(200)],
+                )
                 .await;
             match res {
                 Ok(v) => {
-                    let Ok(list) = serde_json::from_value::<Vec<BlockData>>(v) else {
+                    let Ok(mut list) = serde_json::from_value::<Vec<BlockData>>(v) else {
                         continue;
                     };
+                    // The peer replaced our tip (a reorg): disconnect it and retry.
+                    if ours >= 1 && list.first().is_some_and(|b| b.height == ours) {
+                        if list[0].hash != our_tip {
+                            disconnect_tip(&node);
+                            continue;
+                        }
+                        list.remove(0);
+                    }
                     for b in &list {
                         match apply(&node, b) {
                             Ok(true) => {}
@@ -126,10 +147,4 @@ pub async fn sync_loop(node: Arc<Node>, peers: Vec<RpcClient>) {
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-}
-
-/// Parses a block hash for errors in the sync path.
-pub fn hash(s: &str) -> Result<ChainHash, RpcError> {
-    s.parse()
-        .map_err(|_| RpcError::new(-8, format!("invalid hash {s}")))
 }
