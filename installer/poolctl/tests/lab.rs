@@ -218,6 +218,38 @@ fn lab_end_to_end() {
 
     runtime().block_on(exercise_hosts(&state));
 
+    // Shrinking stops the extra host; growing boots it afresh (with a new host key).
+    let out = ok(&["lab", "up", "--hosts", "1", "--dir", DIR]);
+    assert!(
+        out.contains("1 running (0 started, 1 already running, 1 stopped)"),
+        "{out}"
+    );
+    assert!(!Path::new("/run/netns/excclab-voting2").exists());
+    assert_eq!(LabState::load(Path::new(DIR)).unwrap().hosts.len(), 1);
+    let out = ok(&["lab", "up", "--hosts", "2", "--dir", DIR]);
+    assert!(
+        out.contains("2 running (1 started, 1 already running)"),
+        "{out}"
+    );
+    let regrown = LabState::load(Path::new(DIR)).unwrap();
+    assert_eq!(
+        regrown.hosts[0].host_key_fingerprint,
+        state.hosts[0].host_key_fingerprint
+    );
+    assert_ne!(
+        regrown.hosts[1].host_key_fingerprint,
+        state.hosts[1].host_key_fingerprint
+    );
+
+    // A bad host count is refused in one line, before anything changes.
+    let out = poolctl(&["lab", "up", "--hosts", "0", "--dir", DIR]);
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        err,
+        "poolctl: error: --hosts must be between 1 and 50, not 0\n"
+    );
+
     let t = Instant::now();
     let down = ok(&["lab", "down", "--dir", DIR]);
     eprintln!("lab down took {:.1}s: {down}", t.elapsed().as_secs_f32());
