@@ -32,13 +32,13 @@ impl PoolPki {
         }
     }
 
-    /// A gRPC client presenting a certificate issued by the pool CA (or by `other` CA).
-    pub async fn client(
+    /// A gRPC channel presenting a certificate issued by the pool CA (or by `signer`).
+    pub async fn channel(
         &self,
         port: u16,
         cn: &str,
         signer: Option<&TestCa>,
-    ) -> Result<StakepooldServiceClient<Channel>, tonic::transport::Error> {
+    ) -> Result<Channel, tonic::transport::Error> {
         let ca = signer.unwrap_or(&self.ca);
         let id = ca.issue(cn, &self.dir);
         let identity = Identity::from_pem(
@@ -54,7 +54,19 @@ impl PoolPki {
             .tls_config(tls)?
             .connect()
             .await?;
-        Ok(StakepooldServiceClient::new(channel))
+        Ok(channel)
+    }
+
+    /// A stakepoold client presenting a certificate issued by the pool CA (or by `signer`).
+    pub async fn client(
+        &self,
+        port: u16,
+        cn: &str,
+        signer: Option<&TestCa>,
+    ) -> Result<StakepooldServiceClient<Channel>, tonic::transport::Error> {
+        Ok(StakepooldServiceClient::new(
+            self.channel(port, cn, signer).await?,
+        ))
     }
 }
 
@@ -66,6 +78,20 @@ impl Stakepoold {
         pki: &PoolPki,
         node: &Daemon,
         wallet: &Daemon,
+        cold_xpub: &str,
+    ) -> Stakepoold {
+        let node = (node.addr.as_str(), node.cert.as_path());
+        let wallet = (wallet.addr.as_str(), wallet.cert.as_path());
+        Self::start_with(root, name, pki, node, wallet, cold_xpub).await
+    }
+
+    /// Like [`Stakepoold::start`] with explicit (address, pinned cert) of exccd and exccwallet.
+    pub async fn start_with(
+        root: &Path,
+        name: &str,
+        pki: &PoolPki,
+        (node_addr, node_cert): (&str, &Path),
+        (wallet_addr, wallet_cert): (&str, &Path),
         cold_xpub: &str,
     ) -> Stakepoold {
         let dir = root.join(name);
@@ -109,10 +135,8 @@ listen = "127.0.0.1:{http_port}"
 deadline_ms = 5000
 rpc_timeout_ms = 5000
 "#,
-                node_addr = node.addr,
-                node_cert = node.cert.display(),
-                wallet_addr = wallet.addr,
-                wallet_cert = wallet.cert.display(),
+                node_cert = node_cert.display(),
+                wallet_cert = wallet_cert.display(),
                 cert = server.cert.display(),
                 key = server.key.display(),
                 ca = ca.display(),
@@ -183,15 +207,26 @@ rpc_timeout_ms = 5000
 }
 
 fn spawn(name: &str, dir: &Path, config: &Path) -> Proc {
-    Proc::spawn(
-        name,
-        &bin("stakepoold"),
-        &[
-            "--config".into(),
-            config.display().to_string(),
-            "--log-level".into(),
-            "info".into(),
-        ],
-        &dir.join("log.txt"),
-    )
+    let args = [
+        "--config",
+        &config.display().to_string(),
+        "--log-level",
+        "info",
+    ]
+    .map(String::from);
+    Proc::spawn(name, &bin("stakepoold"), &args, &dir.join("log.txt"))
+}
+
+/// Runs `stakepoold --config FILE --check-config`: (success, stdout + stderr).
+pub fn check_config(config: &Path) -> (bool, String) {
+    let out = std::process::Command::new(bin("stakepoold"))
+        .args(["--config", &config.display().to_string(), "--check-config"])
+        .output()
+        .expect("run stakepoold");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
 }

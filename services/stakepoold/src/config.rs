@@ -171,10 +171,15 @@ impl Reader<'_> {
         } else {
             format!("{address}:{default_port}")
         };
+        let (user, password, cert) = (
+            self.str(t, section, "user", None),
+            self.secret(t, section),
+            self.path(t, section, "cert", true),
+        );
         Some(RpcEndpoint {
-            user: self.str(t, section, "user", None)?,
-            password: self.secret(t, section)?,
-            cert: self.path(t, section, "cert", true)?,
+            user: user?,
+            password: password?,
+            cert: cert?,
             address,
         })
     }
@@ -316,11 +321,17 @@ impl Config {
                     vec![]
                 }
             };
+            // Evaluate all three before `?`, so every missing file is reported.
+            let (cert, key, client_ca) = (
+                r.path(g, "grpc", "cert", true),
+                r.path(g, "grpc", "key", true),
+                r.path(g, "grpc", "client_ca", true),
+            );
             Some(GrpcConfig {
                 listen,
-                cert: r.path(g, "grpc", "cert", true)?,
-                key: r.path(g, "grpc", "key", true)?,
-                client_ca: r.path(g, "grpc", "client_ca", true)?,
+                cert: cert?,
+                key: key?,
+                client_ca: client_ca?,
             })
         });
         let http_listen = match t.get("http") {
