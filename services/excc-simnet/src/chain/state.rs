@@ -43,6 +43,8 @@ pub struct ChainConfig {
     pub mining_addr: Option<Address>,
     /// Timestamp of the genesis block.
     pub genesis_time: u32,
+    /// Overrides MaxFreshStakePerBlock (benchmarks fill the pool faster).
+    pub max_fresh_stake: Option<u32>,
 }
 
 impl ChainConfig {
@@ -52,6 +54,7 @@ impl ChainConfig {
             lottery_seed: [0x5e; 32],
             mining_addr: None,
             genesis_time: 1_401_292_357,
+            max_fresh_stake: None,
         }
     }
 }
@@ -446,11 +449,11 @@ impl Chain {
 
         // 6. New tickets from the mempool (at most MaxFreshStakePerBlock).
         let sbits = self.next_sbits;
-        let take = self
-            .mempool
-            .tickets
-            .len()
-            .min(p.max_fresh_stake_per_block as usize);
+        let take = self.mempool.tickets.len().min(
+            self.cfg
+                .max_fresh_stake
+                .unwrap_or(p.max_fresh_stake_per_block) as usize,
+        );
         let fresh: Vec<ChainHash> = self.mempool.tickets.drain(..take).collect();
         let mut new_tickets = Vec::new();
         for t in fresh {

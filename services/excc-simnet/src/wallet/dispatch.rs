@@ -35,6 +35,7 @@ pub async fn dispatch(w: &Arc<Wallet>, method: &str, p: &[Value]) -> RpcResult {
         "purchaseticket" => purchase::purchaseticket(w, p).await,
         "generatevote" => vote::generatevote(w, p).await,
         "addtransaction" => addtransaction(p),
+        "gettransaction" => super::methods_tx::gettransaction(w, p).await,
         "getvotechoices" => Ok(Json::of(&VoteChoices {
             version: 10,
             choices: vec![],

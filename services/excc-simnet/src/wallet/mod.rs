@@ -7,6 +7,7 @@ mod help_texts;
 pub mod keys;
 mod methods_addr;
 mod methods_stake;
+mod methods_tx;
 mod purchase;
 pub mod run;
 pub mod store;
