@@ -191,3 +191,34 @@ impl Ws {
         out
     }
 }
+
+/// `--enablevoting`: the wallet votes every winner it can sign for, so plain
+/// `generate` calls carry the chain past StakeValidationHeight.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_voting_wallet_keeps_the_chain_going() {
+    let node = start_node("voting-node", &[]).await;
+    let wallet = start_wallet(
+        "voting-wallet",
+        &node,
+        &["--createtemp", "--unlocked", "--enablevoting"],
+    )
+    .await;
+    assert_eq!(wallet.ok("walletinfo", json!([])).await["voting"], true);
+    node.ok("generate", json!([31])).await;
+    for _ in 0..30 {
+        wallet
+            .ok("purchaseticket", json!(["default", 1000, 1, "", 4]))
+            .await;
+        node.ok("generate", json!([1])).await;
+    }
+    let h = node.ok("getblockcount", json!([])).await.as_u64().unwrap();
+    node.ok("generate", json!([160 - h])).await;
+    assert_eq!(node.ok("getblockcount", json!([])).await, 160);
+    assert_eq!(
+        node.ok("missedtickets", json!([])).await["tickets"],
+        json!([])
+    );
+    let info = wallet.ok("getstakeinfo", json!([])).await;
+    assert!(info["voted"].as_u64().unwrap() >= 16 * 5, "{info}");
+    assert!(info.get("missed").is_none(), "{info}");
+}

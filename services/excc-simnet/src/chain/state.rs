@@ -597,6 +597,23 @@ impl Chain {
         Ok(hash)
     }
 
+    /// (votes in the mempool from the tip's winners, number of winners).
+    pub fn tip_votes(&self) -> (usize, usize) {
+        let tip = self.tip();
+        let have = self
+            .mempool
+            .votes
+            .values()
+            .filter(|v| v.block_hash == tip.hash && tip.winners.contains(&v.ticket))
+            .count();
+        (have, tip.winners.len())
+    }
+
+    /// True when the next block must carry votes (height ≥ StakeValidationHeight).
+    pub fn next_needs_votes(&self) -> bool {
+        self.height() + 1 >= self.params.stake.stake_validation_height
+    }
+
     /// Vote subsidy for a vote on the block at `height` (paid in block `height + 1`).
     pub fn vote_subsidy_for(&self, height: u32) -> i64 {
         vote_subsidy(self.params, i64::from(height) + 1)

@@ -47,6 +47,9 @@ pub struct NodeArgs {
     /// Seconds `generate` waits for enough votes before failing (0 = wait forever, like exccd).
     #[arg(long, default_value_t = 30)]
     pub generatetimeout: u64,
+    /// Milliseconds `generate` waits for all five votes once three are in.
+    #[arg(long, default_value_t = 2000)]
+    pub votewait: u64,
     /// Hex seed of the ticket lottery (all nodes of one network must share it).
     #[arg(long)]
     pub lotteryseed: Option<String>,

@@ -1,7 +1,8 @@
 //! `generate N`: mines blocks on demand. From StakeValidationHeight a block
 //! needs ≥3 votes on the tip in the mempool; like exccd's CPU miner the call
 //! then waits for them (up to `--generatetimeout` seconds, 0 = forever) and
-//! fails with the reason when the time is up.
+//! fails with the reason when the time is up. With a majority but not all
+//! five votes it first waits up to `--votewait` ms for the rest.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -40,10 +41,26 @@ pub async fn generate(node: &Arc<Node>, p: &[Value]) -> RpcResult {
     }
     let _guard = node.generate_lock.lock().await;
     let timeout = node.settings.generate_timeout_secs;
+    let grace = Duration::from_millis(node.settings.vote_wait_ms);
     let mut hashes = Vec::with_capacity(n as usize);
     for _ in 0..n {
         let start = Instant::now();
         loop {
+            // Like exccd's template generator, wait a moment for every winner's
+            // vote before settling for a majority.
+            let (have, winners) = {
+                let c = node.chain();
+                if c.next_needs_votes() {
+                    c.tip_votes()
+                } else {
+                    (0, 0)
+                }
+            };
+            if have < winners && start.elapsed() < grace {
+                let _ =
+                    tokio::time::timeout(Duration::from_millis(50), node.changed.notified()).await;
+                continue;
+            }
             match mine_one(node) {
                 Ok(h) => {
                     hashes.push(h);

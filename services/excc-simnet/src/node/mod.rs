@@ -30,6 +30,8 @@ pub struct NodeSettings {
     pub pass: String,
     /// 0 = wait forever for votes.
     pub generate_timeout_secs: u64,
+    /// How long `generate` waits for all winners' votes once a majority is in.
+    pub vote_wait_ms: u64,
     pub admin: bool,
 }
 

@@ -49,6 +49,7 @@ pub async fn run(args: NodeArgs) -> anyhow::Result<()> {
             user: args.rpcuser.clone(),
             pass: args.rpcpass.clone(),
             generate_timeout_secs: args.generatetimeout,
+            vote_wait_ms: args.votewait,
             admin: args.simadmin,
         },
     );

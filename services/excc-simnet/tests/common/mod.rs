@@ -149,6 +149,7 @@ pub async fn start_node(name: &str, extra: &[&str]) -> Daemon {
         format!("--rpcuser={USER}"),
         format!("--rpcpass={PASS}"),
         "--generatetimeout=5".into(),
+        "--votewait=500".into(),
     ];
     args.extend(extra.iter().map(|s| s.to_string()));
     let mut child = spawn(&dir, &args);
