@@ -144,3 +144,26 @@ async fn fault_injection_is_admin_only_and_works() {
         .unwrap_err();
     assert_eq!(err.code, -13, "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_node_keeps_its_chain() {
+    let pool = Pool::start("restart").await;
+    pool.mine_to(150, 3).await;
+    let Pool { node, cold, wallet } = pool;
+    let before = (
+        tip(&node).await,
+        node.ok("livetickets", json!([])).await,
+        node.ok("simnet_chaininfo", json!([])).await["winners"].clone(),
+    );
+    let node = node.restart().await;
+    let after = (
+        tip(&node).await,
+        node.ok("livetickets", json!([])).await,
+        node.ok("simnet_chaininfo", json!([])).await["winners"].clone(),
+    );
+    assert_eq!(before, after);
+    // The chain goes on: the wallet still votes, the node still mines.
+    let pool = Pool { node, cold, wallet };
+    pool.mine(2).await;
+    assert_eq!(pool.height().await, 152);
+}

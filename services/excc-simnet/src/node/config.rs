@@ -53,6 +53,9 @@ pub struct NodeArgs {
     /// Hex seed of the ticket lottery (all nodes of one network must share it).
     #[arg(long)]
     pub lotteryseed: Option<String>,
+    /// Keep the chain in memory only (default: <appdata>/simnet/blocks.jsonl, replayed on start).
+    #[arg(long)]
+    pub nopersist: bool,
     /// Enable the simulator's fault-injection admin methods (`simnet_*`).
     #[arg(long)]
     pub simadmin: bool,

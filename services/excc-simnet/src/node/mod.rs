@@ -9,6 +9,7 @@ mod methods_stake;
 mod methods_tx;
 pub mod notify;
 pub mod peers;
+pub mod persist;
 pub mod run;
 pub mod script_json;
 
@@ -44,6 +45,8 @@ pub struct Node {
     generate_lock: tokio::sync::Mutex<()>,
     faults: Mutex<Faults>,
     drop_next: AtomicU64,
+    /// Where connected blocks are appended (set after the start-up replay).
+    store: Mutex<Option<persist::Store>>,
 }
 
 impl Node {
@@ -57,6 +60,7 @@ impl Node {
             generate_lock: tokio::sync::Mutex::new(()),
             faults: Mutex::new(Faults::default()),
             drop_next: AtomicU64::new(0),
+            store: Mutex::new(None),
         })
     }
 
@@ -66,6 +70,14 @@ impl Node {
 
     /// Publishes the notifications of a block just connected.
     pub fn announce(&self, chain: &Chain, block: &Block) {
+        if let Some(store) = self
+            .store
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+        {
+            store.append(&peers::block_data(chain, block));
+        }
         for n in notify::block_notices(chain, block) {
             let _ = self.notices.send(n);
         }
@@ -73,7 +85,15 @@ impl Node {
     }
 
     /// Publishes `blockdisconnected` for a block just removed from the tip.
-    pub fn announce_disconnected(&self, block: &Block) {
+    pub fn announce_disconnected(&self, chain: &Chain, block: &Block) {
+        if let Some(store) = self
+            .store
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+        {
+            store.rewrite(chain);
+        }
         let n = excc_rpc::types::Notification::BlockDisconnected {
             header: excc_rpc::types::RawHeader::new(hex::encode(block.header.serialize())),
         };
@@ -82,6 +102,11 @@ impl Node {
             frame: serde_json::to_string(&n.to_frame()).expect("frames serialize"),
         });
         self.changed.notify_waiters();
+    }
+
+    /// Starts appending connected blocks to `store`.
+    pub fn persist_to(&self, store: persist::Store) {
+        *self.store.lock().unwrap_or_else(|e| e.into_inner()) = Some(store);
     }
 
     fn set_faults(&self, f: impl FnOnce(&mut Faults)) {

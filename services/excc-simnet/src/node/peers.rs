@@ -17,6 +17,7 @@ use tracing::{info, warn};
 use super::Node;
 use crate::chain::stake_tx::parse_vote;
 use crate::chain::wire::WireTx;
+use crate::chain::{Block, Chain};
 use crate::rpc::client::RpcClient;
 use crate::rpc::envelope::{Json, RpcResult, params};
 
@@ -34,31 +35,35 @@ pub fn blocks(node: &Arc<Node>, p: &[Value]) -> RpcResult {
     let from = params::i64_at(p, 0, "from")?.max(1) as u32;
     let count = params::opt_i64(p, 1).unwrap_or(100).clamp(1, 500) as u32;
     let c = node.chain();
-    let mut out = Vec::new();
-    for h in from..from.saturating_add(count) {
-        let Some(b) = c.block_at(h) else { break };
-        let mut txs = Vec::new();
-        for t in b.stake.iter().chain(b.regular.iter().skip(1)) {
-            let Some(rec) = c.tx(t) else { continue };
-            let is_revocation = WireTx::parse(&rec.bytes)
-                .map(|tx| tx.version == 2 && parse_vote(&tx).is_none() && tx.inputs.len() == 1)
-                .unwrap_or(false);
-            if !is_revocation {
-                txs.push(hex::encode(&rec.bytes));
-            }
-        }
-        out.push(BlockData {
-            height: h,
-            hash: b.hash.to_string(),
-            timestamp: b.header.timestamp,
-            txs,
-        });
-    }
+    let out: Vec<BlockData> = (from..from.saturating_add(count))
+        .map_while(|h| c.block_at(h).map(|b| block_data(&c, b)))
+        .collect();
     Ok(Json::of(&out))
 }
 
+/// What replaying `b` needs: its votes, tickets and regular transactions
+/// (not the coinbase or the automatic revocations, which mining recreates).
+pub fn block_data(c: &Chain, b: &Block) -> BlockData {
+    let mut txs = Vec::new();
+    for t in b.stake.iter().chain(b.regular.iter().skip(1)) {
+        let Some(rec) = c.tx(t) else { continue };
+        let is_revocation = WireTx::parse(&rec.bytes)
+            .map(|tx| tx.version == 2 && parse_vote(&tx).is_none() && tx.inputs.len() == 1)
+            .unwrap_or(false);
+        if !is_revocation {
+            txs.push(hex::encode(&rec.bytes));
+        }
+    }
+    BlockData {
+        height: b.height(),
+        hash: b.hash.to_string(),
+        timestamp: b.header.timestamp,
+        txs,
+    }
+}
+
 /// Applies one peer block; false if it did not reproduce the same hash.
-fn apply(node: &Arc<Node>, data: &BlockData) -> Result<bool, String> {
+pub fn apply(node: &Arc<Node>, data: &BlockData) -> Result<bool, String> {
     let mut chain = node.chain();
     if chain.height() + 1 != data.height {
         return Ok(true);
@@ -80,7 +85,7 @@ fn apply(node: &Arc<Node>, data: &BlockData) -> Result<bool, String> {
 pub fn disconnect_tip(node: &Arc<Node>) -> Option<crate::chain::Block> {
     let mut chain = node.chain();
     let old = chain.disconnect_tip()?;
-    node.announce_disconnected(&old);
+    node.announce_disconnected(&chain, &old);
     info!(height = old.height(), hash = %old.hash, "disconnected block");
     Some(old)
 }

@@ -53,6 +53,9 @@ pub async fn run(args: NodeArgs) -> anyhow::Result<()> {
             admin: args.simadmin,
         },
     );
+    if !args.nopersist {
+        super::persist::restore(&node, super::persist::Store::new(&args.appdata))?;
+    }
     let listener = TcpListener::bind(&args.rpclisten)
         .await
         .with_context(|| format!("cannot listen on --rpclisten {}", args.rpclisten))?;

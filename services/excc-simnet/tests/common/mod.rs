@@ -41,6 +41,7 @@ pub fn tempdir(name: &str) -> PathBuf {
 
 /// A spawned daemon; killed (by its pid) when dropped.
 pub struct Daemon {
+    pub args: Vec<String>,
     pub child: Child,
     pub addr: String,
     pub dir: PathBuf,
@@ -77,6 +78,24 @@ impl Daemon {
             .request(&serde_json::to_vec(req).unwrap(), auth)
             .await
             .expect("transport")
+    }
+
+    /// Stops the process (by its pid) and starts it again with the same flags.
+    pub async fn restart(mut self) -> Daemon {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let mut child = spawn(&self.dir, &self.args);
+        let client = ready(&mut child, &self.addr, &self.cert, &self.dir).await;
+        let d = Daemon {
+            args: std::mem::take(&mut self.args),
+            child,
+            addr: self.addr.clone(),
+            dir: self.dir.clone(),
+            cert: self.cert.clone(),
+            client,
+        };
+        drop(self);
+        d
     }
 
     pub fn log(&self) -> String {
@@ -156,6 +175,7 @@ pub async fn start_node(name: &str, extra: &[&str]) -> Daemon {
     let cert = dir.join("rpc.cert");
     let client = ready(&mut child, &addr, &cert, &dir).await;
     Daemon {
+        args,
         child,
         addr,
         dir,
@@ -182,6 +202,7 @@ pub async fn start_wallet(name: &str, node: &Daemon, extra: &[&str]) -> Daemon {
     let cert = dir.join("rpc.cert");
     let client = ready(&mut child, &addr, &cert, &dir).await;
     Daemon {
+        args,
         child,
         addr,
         dir,
