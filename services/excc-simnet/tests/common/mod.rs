@@ -39,7 +39,8 @@ pub fn tempdir(name: &str) -> PathBuf {
     d
 }
 
-/// A spawned daemon; killed (by its pid) when dropped.
+/// A spawned daemon; killed (by its pid) and its directory removed when
+/// dropped (kept when the test failed).
 pub struct Daemon {
     pub args: Vec<String>,
     pub child: Child,
@@ -53,6 +54,10 @@ impl Drop for Daemon {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        // Keep the directory (logs) of a failed test.
+        if !std::thread::panicking() && !self.dir.as_os_str().is_empty() {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
     }
 }
 
@@ -94,6 +99,7 @@ impl Daemon {
             cert: self.cert.clone(),
             client,
         };
+        self.dir = PathBuf::new();
         drop(self);
         d
     }
@@ -249,6 +255,7 @@ impl Pool {
             ],
         )
         .await;
+        let _ = std::fs::remove_dir_all(&seed_dir);
         wallet.ok("walletpassphrase", json!(["password", 0])).await;
         Pool { node, cold, wallet }
     }
