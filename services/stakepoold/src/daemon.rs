@@ -26,6 +26,12 @@ pub struct Shared {
     pub defaults: RwLock<Option<WalletVoteDefaults>>,
     pub health: Health,
     pub metrics: Metrics,
+    /// Held for writing while tickets are being classified (startup, reconnects,
+    /// `newtickets`); voters take it for reading, so a ticket that matures in a
+    /// block and wins in the same block is classified before it is looked up.
+    pub book_gate: Arc<tokio::sync::RwLock<()>>,
+    /// Set when the ticket book must be rebuilt (startup, reconnect, failed scans).
+    pub resync_needed: std::sync::atomic::AtomicBool,
     store: Store,
     /// Serialises writes of the state file.
     store_lock: Mutex<()>,
@@ -46,6 +52,15 @@ pub fn client_config(
         cert,
     )
     .with_timeout(timeout))
+}
+
+/// Why a full ticket scan did not complete; the scan is retried.
+#[derive(Debug, thiserror::Error)]
+pub enum ResyncError {
+    #[error(transparent)]
+    Rpc(#[from] excc_rpc::Error),
+    #[error("{0} ticket(s) could not be classified")]
+    Incomplete(usize),
 }
 
 /// Outcome of classifying one ticket.
@@ -74,6 +89,8 @@ impl Shared {
             defaults: RwLock::new(None),
             health: Health::default(),
             metrics: Metrics::default(),
+            book_gate: Arc::new(tokio::sync::RwLock::new(())),
+            resync_needed: std::sync::atomic::AtomicBool::new(true),
             store,
             store_lock: Mutex::new(()),
             heights: Mutex::new(HashMap::new()),
@@ -192,10 +209,10 @@ impl Shared {
 
     /// Rebuilds the ticket book from the wallet's live tickets (startup and after reconnects).
     /// Repeats while the chain tip moves during the scan.
-    pub async fn resync(self: &Arc<Self>) -> Result<(), excc_rpc::Error> {
+    pub async fn resync(self: &Arc<Self>) -> Result<(), ResyncError> {
         for _ in 0..5 {
             let before = self.node.get_best_block_hash().await?;
-            let live = self.wallet.get_tickets(false).await?;
+            let live = self.live_pool_tickets().await?;
             let started = std::time::Instant::now();
             self.tickets
                 .write()
@@ -212,6 +229,9 @@ impl Shared {
                 elapsed_ms = started.elapsed().as_millis() as u64,
                 "tickets loaded"
             );
+            if e > 0 {
+                return Err(ResyncError::Incomplete(e));
+            }
             if self.node.get_best_block_hash().await? == before {
                 return Ok(());
             }
@@ -220,6 +240,51 @@ impl Shared {
             "chain tip kept moving during the ticket scan; continuing with the last scan"
         );
         Ok(())
+    }
+
+    /// Rebuilds the ticket book if needed, holding the book gate so voters wait
+    /// for it. Failures leave the flag set; the health poller retries.
+    pub async fn resync_if_needed(self: &Arc<Self>) {
+        use std::sync::atomic::Ordering;
+        if !self.resync_needed.load(Ordering::SeqCst) {
+            return;
+        }
+        let _gate = self.book_gate.clone().write_owned().await;
+        self.resync_holding_gate().await;
+    }
+
+    /// The scan itself; the caller holds `book_gate` for writing.
+    pub async fn resync_holding_gate(self: &Arc<Self>) {
+        use std::sync::atomic::Ordering;
+        match self.resync().await {
+            Ok(()) => self.resync_needed.store(false, Ordering::SeqCst),
+            Err(e) => tracing::warn!(error = %e, "ticket scan incomplete; retrying shortly"),
+        }
+    }
+
+    /// Live tickets of the pool: the wallet's (`gettickets`, fee-paying only in
+    /// stake-pool mode) plus every live ticket of a known user's multisig
+    /// address (`ticketsforaddress` on exccd), which finds the low-fee ones too.
+    async fn live_pool_tickets(&self) -> Result<Vec<ChainHash>, excc_rpc::Error> {
+        use futures_util::StreamExt;
+        let mut all: std::collections::HashSet<ChainHash> =
+            self.wallet.get_tickets(false).await?.into_iter().collect();
+        let users: Vec<String> = self
+            .prefs
+            .read()
+            .expect("prefs lock")
+            .addresses()
+            .cloned()
+            .collect();
+        let per_user: Vec<_> = futures_util::stream::iter(users)
+            .map(|a| async move { self.node.tickets_for_address(&a).await })
+            .buffer_unordered(32)
+            .collect()
+            .await;
+        for tickets in per_user {
+            all.extend(tickets?);
+        }
+        Ok(all.into_iter().collect())
     }
 
     /// The multisig address and vote bits for a winning ticket, if this node votes it.

@@ -55,6 +55,11 @@ impl PrefsBook {
         self.users.is_empty()
     }
 
+    /// Every user's multisig address.
+    pub fn addresses(&self) -> impl Iterator<Item = &String> {
+        self.users.keys()
+    }
+
     pub fn get(&self, multisig_address: &str) -> Option<&UserPrefs> {
         self.users.get(multisig_address)
     }

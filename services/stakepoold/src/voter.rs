@@ -137,6 +137,17 @@ pub async fn vote_winners(
     winners: Vec<ChainHash>,
     received: Instant,
 ) -> VoteSummary {
+    // A book that is being (or must be) rebuilt cannot say which winners are ours.
+    shared.resync_if_needed().await;
+    if shared.resync_needed.load(Ordering::SeqCst) {
+        tracing::warn!(height, %block, "ticket list incomplete (is exccwallet reachable?); will retry these winners");
+        return VoteSummary {
+            failed: winners.len(),
+            ..Default::default()
+        };
+    }
+    // Wait for classifications announced before these winners.
+    drop(shared.book_gate.read().await);
     let tasks: Vec<_> = winners
         .into_iter()
         .map(|ticket| {

@@ -3,6 +3,7 @@
 //! crash the daemon: failures degrade health and are retried.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use excc_chain::ChainHash;
@@ -22,7 +23,8 @@ const VOTE_RETRIES: u32 = 20;
 /// Runs the notification loop until the process stops.
 pub async fn follow_node(shared: Arc<Shared>) -> anyhow::Result<()> {
     let cfg = client_config(&shared.config.node, shared.config.rpc_timeout)?;
-    let (_session, mut events) = WsSession::start(cfg, &Subscription::ALL);
+    let (session, mut events) = WsSession::start(cfg, &Subscription::ALL);
+    let session = Arc::new(session);
     let (tip_tx, tip_rx) = watch::channel(ChainHash::default());
     while let Some(event) = events.recv().await {
         match event {
@@ -32,10 +34,20 @@ pub async fn follow_node(shared: Arc<Shared>) -> anyhow::Result<()> {
                     f.last_error = None;
                 });
                 tracing::info!("exccd notifications connected; resynchronising tickets");
+                shared.resync_needed.store(true, Ordering::SeqCst);
                 let me = shared.clone();
+                // Taken here, so winners announced after the reconnect wait for the scan.
+                let gate = shared.book_gate.clone().write_owned().await;
                 tokio::spawn(async move {
-                    if let Err(e) = me.resync().await {
-                        tracing::warn!(error = %e, "ticket resync failed; will retry on the next reconnect or block");
+                    let _gate = gate;
+                    me.resync_holding_gate().await;
+                });
+                // Winners announced while we were away: ask for the tip's again
+                // (their votes wait for the scan above).
+                let session = session.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = session.call_raw("rebroadcastwinners", vec![]).await {
+                        tracing::warn!(error = %e, "rebroadcastwinners failed");
                     }
                 });
             }
@@ -46,13 +58,13 @@ pub async fn follow_node(shared: Arc<Shared>) -> anyhow::Result<()> {
                     f.last_error = Some(reason);
                 });
             }
-            Event::Notification(n) => handle(&shared, n, &tip_tx, &tip_rx),
+            Event::Notification(n) => handle(&shared, n, &tip_tx, &tip_rx).await,
         }
     }
     Ok(())
 }
 
-fn handle(
+async fn handle(
     shared: &Arc<Shared>,
     n: Notification,
     tip_tx: &watch::Sender<ChainHash>,
@@ -68,6 +80,8 @@ fn handle(
             let _ = tip_tx.send(block_hash);
             let shared = shared.clone();
             let mut tip = tip_rx.clone();
+            // Mark this block as seen, so `changed()` waits for the next one.
+            tip.borrow_and_update();
             tokio::spawn(async move {
                 let mut summary = vote_winners(
                     shared.clone(),
@@ -103,8 +117,15 @@ fn handle(
             height, tickets, ..
         } => {
             let shared = shared.clone();
+            // Taken here, in notification order, before any later winningtickets.
+            let gate = shared.book_gate.clone().write_owned().await;
             tokio::spawn(async move {
+                let _gate = gate;
                 let (live, ignored, not_ours, errors) = shared.classify_all(tickets).await;
+                if errors > 0 {
+                    // Those tickets are picked up by a full scan once the wallet answers.
+                    shared.resync_needed.store(true, Ordering::SeqCst);
+                }
                 tracing::info!(
                     height,
                     live,
@@ -141,6 +162,7 @@ pub async fn poll_health(shared: Arc<Shared>) {
     loop {
         interval.tick().await;
         poll_once(&shared).await;
+        shared.resync_if_needed().await;
     }
 }
 
