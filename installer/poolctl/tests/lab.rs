@@ -98,6 +98,14 @@ fn lab_traces() -> Vec<String> {
     traces
 }
 
+/// True while `pid` exists and is not a zombie.
+fn process_alive(pid: &str) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        let state = stat.rsplit(')').next().unwrap_or("").trim_start();
+        !state.starts_with('Z') && !state.starts_with('X')
+    })
+}
+
 /// A throwaway ed25519 client key, for connections that never get as far as logging in.
 fn throwaway_key(dir: &Path) -> std::path::PathBuf {
     use russh::keys::PrivateKey;
@@ -241,6 +249,52 @@ fn lab_end_to_end() {
     assert_ne!(
         regrown.hosts[1].host_key_fingerprint,
         state.hosts[1].host_key_fingerprint
+    );
+
+    // A crashed host (its systemd-nspawn killed) shows in `status`, and `up` boots it again.
+    let pid = std::fs::read_to_string(Path::new(DIR).join("hosts/voting2/nspawn.pid")).unwrap();
+    let pid = pid.trim();
+    assert!(
+        Command::new("kill")
+            .args(["-9", pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while process_alive(pid) {
+        assert!(
+            Instant::now() < deadline,
+            "systemd-nspawn {pid} survived SIGKILL"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = poolctl(&["lab", "status", "--dir", DIR]);
+    assert!(!out.status.success());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("container not running"), "{stdout}");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        stderr,
+        format!("poolctl: error: voting2 not running; run `poolctl lab up --dir {DIR}`\n")
+    );
+    let out = ok(&["lab", "up", "--hosts", "2", "--dir", DIR]);
+    assert!(
+        out.contains("2 running (1 started, 1 already running)"),
+        "{out}"
+    );
+
+    // Not root: refused in one line.
+    let out = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(env!("CARGO_BIN_EXE_poolctl"))
+        .args(["lab", "up", "--dir", DIR])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        "poolctl: error: poolctl lab needs root: it creates network namespaces, overlay mounts and containers; run it as root (e.g. with sudo)\n"
     );
 
     // A bad host count is refused in one line, before anything changes.

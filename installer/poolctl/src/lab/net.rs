@@ -124,7 +124,16 @@ pub async fn add_host(name: &str, index: u32) -> Result<(), LabError> {
     .await?;
     run("ip", &["-n", &ns, "link", "set", "eth0", "up"], hint).await?;
     run("ip", &["-n", &ns, "link", "set", "lo", "up"], hint).await?;
+    // A host booted again at the same address has a new MAC: forget the old one, or
+    // connections go to the vanished veth until the neighbour entry expires (~50 s).
+    forget_neighbour(index).await;
     Ok(())
+}
+
+/// Drops this machine's ARP entry for host `index`.
+pub async fn forget_neighbour(index: u32) {
+    let addr = host_address(index).to_string();
+    run_quiet("ip", &["neigh", "flush", "dev", BRIDGE, "to", &addr]).await;
 }
 
 /// All lab namespaces present on this machine (from `/run/netns`).
