@@ -180,21 +180,7 @@ async fn send(ws: &mut WsStream, v: &Value) {
 
 #[test]
 fn every_captured_exchange_has_the_same_structure() {
-    // The scenario is one large future; give it room (debug builds).
-    std::thread::Builder::new()
-        .stack_size(64 << 20)
-        .spawn(|| {
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .thread_stack_size(64 << 20)
-                .enable_all()
-                .build()
-                .unwrap()
-                .block_on(Box::pin(scenario()))
-        })
-        .unwrap()
-        .join()
-        .unwrap();
+    run(scenario());
 }
 
 async fn scenario() {

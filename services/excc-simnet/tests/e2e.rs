@@ -8,8 +8,12 @@ mod common;
 use common::*;
 use serde_json::json;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn pool_tickets_are_voted_without_misses_and_locked_wallets_refuse() {
+#[test]
+fn pool_tickets_are_voted_without_misses_and_locked_wallets_refuse() {
+    run(pool_tickets_are_voted_without_misses_and_locked_wallets_refuse_scenario());
+}
+
+async fn pool_tickets_are_voted_without_misses_and_locked_wallets_refuse_scenario() {
     let pool = Pool::start("e2e").await;
     let user = start_wallet("e2e-user", &pool.node, &["--createtemp"]).await;
     user.ok("walletpassphrase", json!(["password", 0])).await;
@@ -113,6 +117,22 @@ async fn pool_tickets_are_voted_without_misses_and_locked_wallets_refuse() {
     }
     assert_eq!(spui["invalid"], json!([low_hash]));
 
+    // stakepoold maps a ticket to its user through gettransaction's details.
+    let tx = pool.wallet.ok("gettransaction", json!([good[0]])).await;
+    assert_eq!(tx["type"], "ticket");
+    assert_eq!(tx["details"][0]["address"], json!(p2sh));
+    assert_eq!(tx["details"][0]["account"], "imported");
+    assert!(
+        ["live", "voted"].contains(&tx["ticketstatus"].as_str().unwrap()),
+        "{tx}"
+    );
+    let err = pool
+        .wallet
+        .call("gettransaction", json!(["00".repeat(32)]))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, -5);
+
     // Locked wallets answer with the real error texts.
     pool.wallet.ok("walletlock", json!([])).await;
     let (hash, height, winners) = pool.winners().await;
@@ -194,9 +214,14 @@ impl Ws {
 
 /// `--enablevoting`: the wallet votes every winner it can sign for, so plain
 /// `generate` calls carry the chain past StakeValidationHeight.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_voting_wallet_keeps_the_chain_going() {
-    let node = start_node("voting-node", &[]).await;
+#[test]
+fn a_voting_wallet_keeps_the_chain_going() {
+    run(a_voting_wallet_keeps_the_chain_going_scenario());
+}
+
+async fn a_voting_wallet_keeps_the_chain_going_scenario() {
+    // Give the polling wallet time to vote all five winners even on a busy machine.
+    let node = start_node("voting-node", &["--votewait=10000", "--generatetimeout=30"]).await;
     let wallet = start_wallet(
         "voting-wallet",
         &node,

@@ -23,8 +23,12 @@ fn cfg(d: &Daemon) -> ClientConfig {
     )
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_pools_client_speaks_to_the_simulator() {
+#[test]
+fn the_pools_client_speaks_to_the_simulator() {
+    run(the_pools_client_speaks_to_the_simulator_scenario());
+}
+
+async fn the_pools_client_speaks_to_the_simulator_scenario() {
     let node_d = start_node("interop-node", &[]).await;
     let wallet_d = start_wallet("interop-wallet", &node_d, &["--createtemp"]).await;
     let node = NodeClient::new(cfg(&node_d));

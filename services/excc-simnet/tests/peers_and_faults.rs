@@ -20,8 +20,12 @@ async fn same_tip(a: &Daemon, b: &Daemon) {
     .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn followers_sync_catch_up_after_restart_and_follow_a_reorg() {
+#[test]
+fn followers_sync_catch_up_after_restart_and_follow_a_reorg() {
+    run(followers_sync_catch_up_after_restart_and_follow_a_reorg_scenario());
+}
+
+async fn followers_sync_catch_up_after_restart_and_follow_a_reorg_scenario() {
     let pool = Pool::start("peers").await;
     let leader = format!("--connect={}", pool.node.addr);
     let cafile = format!("--peercafile={}", pool.node.cert.display());
@@ -71,8 +75,12 @@ async fn followers_sync_catch_up_after_restart_and_follow_a_reorg() {
     same_tip(&pool.node, &follower).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn fault_injection_is_admin_only_and_works() {
+#[test]
+fn fault_injection_is_admin_only_and_works() {
+    run(fault_injection_is_admin_only_and_works_scenario());
+}
+
+async fn fault_injection_is_admin_only_and_works_scenario() {
     let node = start_node("faults-plain", &[]).await;
     let err = node.call("simnet_reorg", json!([])).await.unwrap_err();
     assert_eq!(err.code, -32601);
@@ -145,8 +153,12 @@ async fn fault_injection_is_admin_only_and_works() {
     assert_eq!(err.code, -13, "{err}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_restarted_node_keeps_its_chain() {
+#[test]
+fn a_restarted_node_keeps_its_chain() {
+    run(a_restarted_node_keeps_its_chain_scenario());
+}
+
+async fn a_restarted_node_keeps_its_chain_scenario() {
     let pool = Pool::start("restart").await;
     pool.mine_to(150, 3).await;
     let Pool { node, cold, wallet } = pool;

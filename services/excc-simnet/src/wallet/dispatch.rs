@@ -33,9 +33,9 @@ pub async fn dispatch(w: &Arc<Wallet>, method: &str, p: &[Value]) -> RpcResult {
         "gettickets" => s::gettickets(w, p).await,
         "getbalance" => s::getbalance(w, p).await,
         "purchaseticket" => purchase::purchaseticket(w, p).await,
+        "gettransaction" => super::methods_tx::gettransaction(w, p).await,
         "generatevote" => vote::generatevote(w, p).await,
         "addtransaction" => addtransaction(p),
-        "gettransaction" => super::methods_tx::gettransaction(w, p).await,
         "getvotechoices" => Ok(Json::of(&VoteChoices {
             version: 10,
             choices: vec![],

@@ -109,6 +109,30 @@ impl Daemon {
     }
 }
 
+/// Runs an async test on a thread with a large stack (the scenarios are big
+/// futures in debug builds) and a two-worker runtime.
+pub fn run<F>(f: F)
+where
+    F: std::future::Future<Output = ()> + Send + 'static,
+{
+    let res = std::thread::Builder::new()
+        .stack_size(64 << 20)
+        .spawn(move || {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .thread_stack_size(64 << 20)
+                .enable_all()
+                .build()
+                .expect("runtime")
+                .block_on(Box::pin(f))
+        })
+        .expect("test thread")
+        .join();
+    if let Err(e) = res {
+        std::panic::resume_unwind(e);
+    }
+}
+
 /// Waits until `f` returns Some, failing after `secs`.
 pub async fn wait_for<T, F, Fut>(secs: u64, what: &str, mut f: F) -> T
 where
@@ -173,9 +197,13 @@ pub async fn start_node(name: &str, extra: &[&str]) -> Daemon {
         format!("--rpclisten={addr}"),
         format!("--rpcuser={USER}"),
         format!("--rpcpass={PASS}"),
-        "--generatetimeout=5".into(),
-        "--votewait=500".into(),
     ];
+    for default in ["--generatetimeout=5", "--votewait=500"] {
+        let key = default.split('=').next().unwrap_or(default);
+        if !extra.iter().any(|e| e.starts_with(key)) {
+            args.push(default.into());
+        }
+    }
     args.extend(extra.iter().map(|s| s.to_string()));
     let mut child = spawn(&dir, &args);
     let cert = dir.join("rpc.cert");
