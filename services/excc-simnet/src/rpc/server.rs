@@ -22,6 +22,10 @@ use super::service::{Service, Topic};
 
 const MAX_HEAD: usize = 64 * 1024;
 const MAX_BODY: usize = 32 * 1024 * 1024;
+/// Seconds a websocket may stay unauthenticated (exccd `rpcAuthTimeoutSeconds`).
+const AUTH_TIMEOUT_SECS: u64 = 10;
+/// Bytes an unauthenticated websocket may send in one message (exccd: 4 KiB).
+const UNAUTH_READ_LIMIT: usize = 4096;
 
 /// Accepts connections forever.
 pub async fn serve<S: Service>(listener: TcpListener, tls: Arc<rustls::ServerConfig>, svc: Arc<S>) {
@@ -296,6 +300,8 @@ where
     let mut subs = Subs::default();
     let close_gen = svc.faults().close_generation;
     let mut fault_tick = tokio::time::interval(Duration::from_millis(100));
+    // exccd: 10 s to authenticate, at most 4 KiB read before that.
+    let opened = std::time::Instant::now();
     loop {
         let notice = async {
             match notices.as_mut() {
@@ -305,7 +311,9 @@ where
         };
         tokio::select! {
             _ = fault_tick.tick() => {
-                if svc.faults().close_generation != close_gen {
+                if svc.faults().close_generation != close_gen
+                    || (!authed && opened.elapsed() > Duration::from_secs(AUTH_TIMEOUT_SECS))
+                {
                     let _ = sink.send(Message::Close(None)).await;
                     return Ok(());
                 }
@@ -328,6 +336,10 @@ where
                     Message::Close(_) => return Ok(()),
                     _ => continue,
                 };
+                if !authed && data.len() > UNAUTH_READ_LIMIT {
+                    let _ = sink.send(Message::Close(None)).await;
+                    return Ok(());
+                }
                 let Ok(call) = Call::parse(&data) else {
                     if sink.send(Message::text(parse_error_reply())).await.is_err() { return Ok(()) }
                     continue;
