@@ -98,6 +98,26 @@ fn lab_traces() -> Vec<String> {
     traces
 }
 
+/// Blocks until this process is the only lab test on the machine; released on drop.
+fn machine_wide_turn() -> std::fs::File {
+    use std::os::fd::AsRawFd;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(format!("{DIR}.lock"))
+        .unwrap();
+    // SAFETY: flock on a descriptor we own; blocks until granted.
+    let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) };
+    assert_eq!(
+        rc,
+        0,
+        "flock {DIR}.lock: {}",
+        std::io::Error::last_os_error()
+    );
+    file
+}
+
 /// True while `pid` exists and is not a zombie.
 fn process_alive(pid: &str) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
@@ -177,6 +197,9 @@ fn lab_end_to_end() {
         );
         return;
     }
+    // Test runs of other checkouts on this machine share DIR and the lab's fixed names:
+    // take turns for the whole test.
+    let _turn = machine_wide_turn();
     // An earlier aborted run may have left a lab behind.
     ok(&["lab", "down", "--dir", DIR]);
     let _guard = LabGuard;
