@@ -13,8 +13,8 @@ use crate::chain::wire::WireTx;
 use crate::chain::{Chain, TicketStatus, TxReject};
 use crate::rpc::envelope::{Json, RpcResult, params};
 
-fn no_tx() -> RpcError {
-    RpcError::new(-5, "No information available about transaction")
+fn no_tx(txid: &excc_chain::ChainHash) -> RpcError {
+    RpcError::new(-5, format!("No information available about transaction {txid}"))
 }
 
 pub fn raw_json(c: &Chain, bytes: &[u8]) -> Option<RawTransaction> {
@@ -105,13 +105,13 @@ pub fn getrawtransaction(node: &Arc<Node>, p: &[Value]) -> RpcResult {
     let txid = parse_hash(params::str_at(p, 0, "txid")?)?;
     let verbose = params::opt_i64(p, 1).unwrap_or(0) != 0 || params::opt_bool(p, 1) == Some(true);
     let c = node.chain();
-    let rec = c.tx(&txid).ok_or_else(no_tx)?;
+    let rec = c.tx(&txid).ok_or_else(|| no_tx(&txid))?;
     if !verbose {
         return Ok(Json::of(&hex::encode(&rec.bytes)));
     }
     raw_json(&c, &rec.bytes)
         .map(|r| Json::of(&r))
-        .ok_or_else(no_tx)
+        .ok_or_else(|| no_tx(&txid))
 }
 
 pub fn sendrawtransaction(node: &Arc<Node>, p: &[Value]) -> RpcResult {
