@@ -14,7 +14,10 @@ use crate::chain::{Chain, TicketStatus, TxReject};
 use crate::rpc::envelope::{Json, RpcResult, params};
 
 fn no_tx(txid: &excc_chain::ChainHash) -> RpcError {
-    RpcError::new(-5, format!("No information available about transaction {txid}"))
+    RpcError::new(
+        -5,
+        format!("No information available about transaction {txid}"),
+    )
 }
 
 pub fn raw_json(c: &Chain, bytes: &[u8]) -> Option<RawTransaction> {

@@ -23,8 +23,15 @@ fn check_account(name: &str) -> Result<(), RpcError> {
     }
 }
 
+/// Gap policies are accepted but not enforced: the simulator does not track
+/// which addresses received funds, so every policy behaves like "ignore".
 pub fn getnewaddress(w: &Arc<Wallet>, p: &[Value]) -> RpcResult {
     check_account(params::opt_str(p, 0).unwrap_or("default"))?;
+    if let Some(policy) = params::opt_str(p, 1)
+        && !matches!(policy, "" | "error" | "ignore" | "wrap")
+    {
+        return Err(RpcError::new(-8, format!("unknown gap policy {policy:?}")));
+    }
     let mut st = w.state();
     let next = (st.file.last_index[0] + 1) as u32;
     st.file.last_index[0] = i64::from(next);
