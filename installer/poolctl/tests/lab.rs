@@ -460,6 +460,29 @@ async fn exercise_hosts(state: &LabState) {
         "{err}"
     );
 
+    // A binary built on this machine runs on the host (same Debian: glibc, libgcc_s).
+    let binary = std::fs::read(env!("CARGO_BIN_EXE_poolctl")).unwrap();
+    let t = Instant::now();
+    v1.upload(
+        &binary,
+        "/usr/local/bin/poolctl",
+        &UploadOptions::default().mode(0o755),
+    )
+    .await
+    .unwrap();
+    eprintln!(
+        "uploaded {} MB in {:.1}s",
+        binary.len() / 1_000_000,
+        t.elapsed().as_secs_f32()
+    );
+    let out = v1
+        .run(&RemoteCommand::new("/usr/local/bin/poolctl").arg("--version"))
+        .await
+        .unwrap()
+        .check("voting1", "poolctl --version")
+        .unwrap();
+    assert!(out.stdout_text().starts_with("poolctl "), "{out:?}");
+
     // A hardened transient unit runs under systemd on the host.
     let unit = RemoteCommand::new("systemd-run").args([
         "--wait",
