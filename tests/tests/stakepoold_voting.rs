@@ -7,9 +7,8 @@
 use std::collections::{HashMap, HashSet};
 
 use excc_chain::ChainHash;
-use pool_tests::simnet::{
-    Daemon, mempool_votes, start_node, start_pool_wallet, start_wallet, tip_winners,
-};
+use pool_tests::filler::{Filler, Tip, hashes};
+use pool_tests::simnet::{Daemon, mempool_votes, start_node, start_pool_wallet, start_wallet};
 use pool_tests::stakepoold::{PoolPki, Stakepoold};
 use pool_tests::wait_for;
 use serde_json::json;
@@ -31,43 +30,18 @@ fn expected_bits(u: &User) -> u16 {
     }
 }
 
-fn hashes(v: &serde_json::Value) -> Vec<ChainHash> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h.as_str().unwrap().parse().unwrap())
-        .collect()
-}
-
 /// Mines one block on `node`: the filler wallet votes its own winners, the test
 /// waits until stakepoold's votes for every `votable` winner are in the mempool
 /// with the right bits, then `generate`s. Returns the pool winners of the block.
 async fn mine_one(
     node: &Daemon,
-    filler: &Daemon,
-    filler_tickets: &mut HashSet<ChainHash>,
+    filler: &mut Filler,
     bits_of: &HashMap<ChainHash, u16>,
     votable: &HashSet<ChainHash>,
 ) -> Vec<ChainHash> {
-    let (hash, height, winners) = tip_winners(node).await;
-    // Keep the live pool steady: two filler tickets a block before stake
-    // validation, five (one per vote) after it.
-    if height >= 31 {
-        let n = if height < 143 { 2 } else { 5 };
-        let t = filler
-            .ok("purchaseticket", json!(["default", 1000, 1, "", n]))
-            .await;
-        filler_tickets.extend(hashes(&t));
-    }
-    for w in winners.iter().filter(|w| filler_tickets.contains(w)) {
-        let v = filler
-            .ok(
-                "generatevote",
-                json!([hash, height, w.to_string(), 1, "0a000000"]),
-            )
-            .await;
-        node.ok("sendrawtransaction", json!([v["hex"]])).await;
-    }
+    let Tip {
+        height, winners, ..
+    } = filler.prepare_block(node).await;
     let expect: Vec<ChainHash> = winners
         .iter()
         .filter(|w| votable.contains(w))
@@ -114,6 +88,7 @@ async fn every_eligible_winner_is_voted_with_its_owners_bits_across_restarts() {
         .await;
     let filler = start_wallet(root, "filler", &node, &["--createtemp".into()]).await;
     filler.ok("walletpassphrase", json!(["password", 0])).await;
+    let mut filler = Filler::new(filler);
     let users_wallet = start_wallet(root, "users", &node, &["--createtemp".into()]).await;
     users_wallet
         .ok("walletpassphrase", json!(["password", 0]))
@@ -121,10 +96,9 @@ async fn every_eligible_winner_is_voted_with_its_owners_bits_across_restarts() {
     let mut wallet = start_pool_wallet(root, "voting-wallet", &node, &cold_xpub).await;
 
     // Filler tickets (not the pool's) keep blocks coming; the filler wallet votes them.
-    let mut filler_tickets = HashSet::new();
     while node.ok("getblockcount", json!([])).await.as_u64().unwrap() < 143 {
         let none = HashMap::new();
-        mine_one(&node, &filler, &mut filler_tickets, &none, &HashSet::new()).await;
+        mine_one(&node, &mut filler, &none, &HashSet::new()).await;
     }
 
     // Three users: 1-of-2 multisig (pool key first), imported into the voting wallet.
@@ -202,8 +176,7 @@ async fn every_eligible_winner_is_voted_with_its_owners_bits_across_restarts() {
     // Mature them (16 blocks) and let stakepoold classify them.
     let mut pool_winners: Vec<ChainHash> = Vec::new();
     for _ in 0..17 {
-        pool_winners
-            .extend(mine_one(&node, &filler, &mut filler_tickets, &bits_of, &votable).await);
+        pool_winners.extend(mine_one(&node, &mut filler, &bits_of, &votable).await);
     }
     let ignored = wait_for(20, "the low-fee tickets to be ignored", || async {
         let mut api = api.clone();
@@ -236,8 +209,7 @@ async fn every_eligible_winner_is_voted_with_its_owners_bits_across_restarts() {
     // Mine; then restart stakepoold (its preferences come back from its state dir,
     // the web service does not push them again) and the wallet; then mine on.
     for _ in 0..8 {
-        pool_winners
-            .extend(mine_one(&node, &filler, &mut filler_tickets, &bits_of, &votable).await);
+        pool_winners.extend(mine_one(&node, &mut filler, &bits_of, &votable).await);
     }
     spd.restart().await;
     wallet.restart().await;
@@ -251,8 +223,7 @@ async fn every_eligible_winner_is_voted_with_its_owners_bits_across_restarts() {
         .await
         .expect("gRPC client after restart");
     for _ in 0..8 {
-        pool_winners
-            .extend(mine_one(&node, &filler, &mut filler_tickets, &bits_of, &votable).await);
+        pool_winners.extend(mine_one(&node, &mut filler, &bits_of, &votable).await);
     }
 
     // An admin adds the low-fee tickets: from now on they are voted too.
@@ -276,8 +247,7 @@ async fn every_eligible_winner_is_voted_with_its_owners_bits_across_restarts() {
         }
     }
     for _ in 0..25 {
-        pool_winners
-            .extend(mine_one(&node, &filler, &mut filler_tickets, &bits_of, &votable).await);
+        pool_winners.extend(mine_one(&node, &mut filler, &bits_of, &votable).await);
     }
 
     // From the chain: the only missed tickets are low-fee ones that won before the admin added them.
