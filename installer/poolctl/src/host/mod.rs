@@ -14,7 +14,6 @@ mod error;
 mod fingerprint;
 mod ssh;
 
-use std::fmt::Write as _;
 use std::future::Future;
 
 use sha2::{Digest, Sha256};
@@ -203,12 +202,7 @@ impl UploadOptions {
 
 /// The hex SHA-256 of `data`, as `sha256sum` prints it.
 pub fn sha256_hex(data: &[u8]) -> String {
-    let digest = Sha256::digest(data);
-    let mut hex = String::with_capacity(64);
-    for b in digest {
-        let _ = write!(hex, "{b:02x}");
-    }
-    hex
+    hex::encode(Sha256::digest(data))
 }
 
 /// Installs stdin at `$1` atomically: a temporary file in the same directory, checked
