@@ -352,13 +352,7 @@ async fn exercise_hosts(state: &LabState) {
     // Connect to each host with its pinned key and run a command.
     let mut hosts = Vec::new();
     for h in &state.hosts {
-        let host = SshHost::connect(
-            h.ssh_target(),
-            Some(&h.host_key_fingerprint),
-            &h.ssh_options(),
-        )
-        .await
-        .unwrap();
+        let host = h.connect().await.unwrap();
         assert_eq!(host.host_key(), &h.host_key_fingerprint);
         assert_eq!(host.learned_host_key(), None);
         let out = host.run(&RemoteCommand::new("hostname")).await.unwrap();

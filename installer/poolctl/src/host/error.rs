@@ -2,7 +2,6 @@
 //! says what to do, because `poolctl` prints it as the whole reason of a failure.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use super::Fingerprint;
 
@@ -76,14 +75,6 @@ pub enum HostError {
         host: String,
         action: String,
         detail: String,
-    },
-
-    /// A remote command did not finish in time.
-    #[error("{host}: {action} did not finish within {}s", after.as_secs_f32())]
-    Timeout {
-        host: String,
-        action: String,
-        after: Duration,
     },
 }
 

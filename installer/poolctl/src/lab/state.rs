@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::LabError;
-use crate::host::{Fingerprint, SshOptions, SshTarget};
+use crate::host::{Fingerprint, HostError, SshHost, SshOptions, SshTarget};
 
 /// Version of the `lab.json` format.
 pub const FORMAT_VERSION: u32 = 1;
@@ -63,6 +63,16 @@ impl LabHost {
     /// Connection options with the lab's client key.
     pub fn ssh_options(&self) -> SshOptions {
         SshOptions::new(&self.client_key)
+    }
+
+    /// Connects as root with the lab's client key, pinning the recorded host key.
+    pub async fn connect(&self) -> Result<SshHost, HostError> {
+        SshHost::connect(
+            self.ssh_target(),
+            Some(&self.host_key_fingerprint),
+            &self.ssh_options(),
+        )
+        .await
     }
 }
 
