@@ -36,6 +36,7 @@ const BOOL_KEYS: &[&str] = &[
     "enablevoting",
     "noclienttls",
     "noservertls",
+    "exitwithstdin",
 ];
 
 /// Reads `key=value` lines (`;`/`#` comments, `[sections]` ignored) into flags.

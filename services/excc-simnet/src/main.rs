@@ -14,6 +14,19 @@ fn main() {
         Cmd::Node(a) => a.debuglevel.clone(),
         Cmd::Wallet(a) => a.debuglevel.clone(),
     };
+    let watch_stdin = match &cli.cmd {
+        Cmd::Node(a) => a.exitwithstdin,
+        Cmd::Wallet(a) => a.exitwithstdin,
+    };
+    if watch_stdin {
+        std::thread::spawn(|| {
+            use std::io::Read;
+            let mut buf = [0u8; 64];
+            let mut stdin = std::io::stdin();
+            while matches!(stdin.read(&mut buf), Ok(n) if n > 0) {}
+            std::process::exit(0);
+        });
+    }
     let level: tracing::Level = level.parse().unwrap_or(tracing::Level::INFO);
     tracing_subscriber::fmt()
         .with_max_level(level)

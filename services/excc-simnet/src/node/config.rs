@@ -59,6 +59,9 @@ pub struct NodeArgs {
     /// Enable the simulator's fault-injection admin methods (`simnet_*`).
     #[arg(long)]
     pub simadmin: bool,
+    /// Exit when standard input closes (for test harnesses: the daemon dies with its parent).
+    #[arg(long)]
+    pub exitwithstdin: bool,
     /// Log level (error, warn, info, debug, trace).
     #[arg(short = 'd', long, default_value = "info")]
     pub debuglevel: String,

@@ -44,6 +44,8 @@ pub fn tempdir(name: &str) -> PathBuf {
 pub struct Daemon {
     pub args: Vec<String>,
     pub child: Child,
+    /// Held open: the daemon (`--exitwithstdin`) exits when the test process dies.
+    pub stdin: Option<std::process::ChildStdin>,
     pub addr: String,
     pub dir: PathBuf,
     pub cert: PathBuf,
@@ -93,6 +95,7 @@ impl Daemon {
         let client = ready(&mut child, &self.addr, &self.cert, &self.dir).await;
         let d = Daemon {
             args: std::mem::take(&mut self.args),
+            stdin: child.stdin.take(),
             child,
             addr: self.addr.clone(),
             dir: self.dir.clone(),
@@ -153,6 +156,8 @@ fn spawn(dir: &Path, args: &[String]) -> Child {
     let log = std::fs::File::create(dir.join("log.txt")).unwrap();
     Command::new(BIN)
         .args(args)
+        .arg("--exitwithstdin")
+        .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(log)
         .spawn()
@@ -210,6 +215,7 @@ pub async fn start_node(name: &str, extra: &[&str]) -> Daemon {
     let client = ready(&mut child, &addr, &cert, &dir).await;
     Daemon {
         args,
+        stdin: child.stdin.take(),
         child,
         addr,
         dir,
@@ -237,6 +243,7 @@ pub async fn start_wallet(name: &str, node: &Daemon, extra: &[&str]) -> Daemon {
     let client = ready(&mut child, &addr, &cert, &dir).await;
     Daemon {
         args,
+        stdin: child.stdin.take(),
         child,
         addr,
         dir,
