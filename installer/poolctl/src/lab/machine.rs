@@ -225,8 +225,9 @@ pub async fn start(
     let console_err = console
         .try_clone()
         .map_err(LabError::io("cannot reopen", &paths.console))?;
-    let mut command = std::process::Command::new("sh");
+    let mut command = std::process::Command::new("/bin/sh");
     command
+        .env("PATH", super::system::search_path())
         .arg("-c")
         .arg(LAUNCH)
         .arg("sh")

@@ -4,8 +4,6 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Instant;
 
-use tokio::process::Command;
-
 use super::{LabError, Progress};
 
 /// Debian release of the lab hosts: the same as the machines the project builds on, so our
@@ -85,7 +83,7 @@ pub async fn ensure(dir: &Path, progress: Progress<'_>) -> Result<(), LabError> 
     let log_err = log_file
         .try_clone()
         .map_err(LabError::io("cannot reopen", &log))?;
-    let status = Command::new("mmdebstrap")
+    let status = super::system::command("mmdebstrap")
         .arg("--variant=minbase")
         // dpkg's fsync per file more than doubles the build time; one syncfs below instead.
         .arg("--dpkgopt=force-unsafe-io")

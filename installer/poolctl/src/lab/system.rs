@@ -27,6 +27,34 @@ pub fn require_root() -> Result<(), LabError> {
     }
 }
 
+/// The directories a root shell searches, so tools are found (and can find theirs, e.g.
+/// dpkg's ldconfig) even when this process runs with a minimal PATH (sudo, CI).
+pub fn search_path() -> std::ffi::OsString {
+    let mut dirs: Vec<PathBuf> = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect())
+        .unwrap_or_default();
+    for d in [
+        "/usr/local/sbin",
+        "/usr/local/bin",
+        "/usr/sbin",
+        "/usr/bin",
+        "/sbin",
+        "/bin",
+    ] {
+        if !dirs.iter().any(|x| x == Path::new(d)) {
+            dirs.push(d.into());
+        }
+    }
+    std::env::join_paths(dirs).unwrap_or_default()
+}
+
+/// A command for `program`, found on [`search_path`], which its children inherit.
+pub fn command(program: &str) -> Command {
+    let mut cmd = Command::new(find_program(program).unwrap_or_else(|| program.into()));
+    cmd.env("PATH", search_path());
+    cmd
+}
+
 /// The command line of `cmd`, quoted as a shell would need it.
 fn describe(program: &OsStr, args: &[&OsStr]) -> String {
     std::iter::once(program)
@@ -37,35 +65,35 @@ fn describe(program: &OsStr, args: &[&OsStr]) -> String {
 }
 
 /// Runs `program args…`, waits, and returns its stdout. On failure the error quotes the
-/// command, its first stderr line and `hint` (what the operator should do).
+/// command, the last line of its stderr and `hint` (what the operator should do).
 pub async fn run<S: AsRef<OsStr>>(
     program: &str,
     args: &[S],
     hint: &str,
 ) -> Result<String, LabError> {
     let args: Vec<&OsStr> = args.iter().map(AsRef::as_ref).collect();
-    let command = describe(OsStr::new(program), &args);
-    let out = Command::new(program)
+    let line = describe(OsStr::new(program), &args);
+    let out = command(program)
         .args(&args)
         .stdin(Stdio::null())
         .kill_on_drop(true)
         .output()
         .await
         .map_err(|e| LabError::Command {
-            command: command.clone(),
+            command: line.clone(),
             cause: e.to_string(),
             hint: hint.to_owned(),
         })?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
-        let line = stderr
+        let last = stderr
             .lines()
             .map(str::trim)
             .rfind(|l| !l.is_empty())
             .unwrap_or("no error output");
         return Err(LabError::Command {
-            command,
-            cause: format!("{line} ({})", out.status),
+            command: line,
+            cause: format!("{last} ({})", out.status),
             hint: hint.to_owned(),
         });
     }
@@ -74,7 +102,7 @@ pub async fn run<S: AsRef<OsStr>>(
 
 /// Runs a command whose failure is expected and harmless (cleanup of what may be gone).
 pub async fn run_quiet<S: AsRef<OsStr>>(program: &str, args: &[S]) -> bool {
-    Command::new(program)
+    command(program)
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -115,9 +143,7 @@ pub fn lock(dir: &Path) -> Result<LabLock, LabError> {
 
 /// Finds `name` in the usual binary directories (PATH may be minimal under sudo or CI).
 pub fn find_program(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain(["/usr/sbin", "/usr/bin", "/sbin", "/bin"].map(PathBuf::from))
+    std::env::split_paths(&search_path())
         .map(|d| d.join(name))
         .find(|p| {
             p.metadata()
@@ -179,7 +205,7 @@ pub async fn ensure_packages(progress: Progress<'_>) -> Result<(), LabError> {
         "--no-install-recommends",
     ];
     args.extend(&missing);
-    let out = Command::new("apt-get")
+    let out = command("apt-get")
         .args(&args)
         .env("DEBIAN_FRONTEND", "noninteractive")
         .stdin(Stdio::null())
