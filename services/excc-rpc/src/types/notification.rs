@@ -306,10 +306,13 @@ impl Notification {
                 stake_diff,
                 tickets,
             } => {
-                let map: Map<String, Value> = tickets
+                // Go writes map keys sorted as strings (displayed hashes).
+                let mut entries: Vec<(String, Value)> = tickets
                     .iter()
                     .map(|(t, s)| (t.to_string(), s.as_str().into()))
                     .collect();
+                entries.sort_by(|a, b| a.0.cmp(&b.0));
+                let map: Map<String, Value> = entries.into_iter().collect();
                 vec![
                     block_hash.to_string().into(),
                     (*height).into(),

@@ -18,8 +18,8 @@ use super::Node;
 use crate::chain::stake_tx::parse_vote;
 use crate::chain::wire::WireTx;
 use crate::chain::{Block, Chain};
-use crate::rpc::client::RpcClient;
 use crate::rpc::envelope::{Json, RpcResult, params};
+use excc_rpc::RpcClient;
 
 /// What a follower needs to replay one block.
 #[derive(Serialize, Deserialize, Clone, Debug)]
@@ -103,9 +103,9 @@ pub async fn sync_loop(node: Arc<Node>, peers: Vec<RpcClient>) {
                 (c.height(), c.tip().hash.to_string())
             };
             let res = peer
-                .call(
+                .call_raw(
                     "simnet_blocks",
-                    &[Value::from(ours.max(1)), Value::from(200)],
+                    vec![Value::from(ours.max(1)), Value::from(200)],
                 )
                 .await;
             match res {
@@ -127,7 +127,7 @@ pub async fn sync_loop(node: Arc<Node>, peers: Vec<RpcClient>) {
                             Ok(false) => {
                                 warn!(
                                     height = b.height,
-                                    peer = peer.addr(),
+                                    peer = peer.server(),
                                     "replayed block differs from the peer's; the nodes need the same --lotteryseed and --miningaddr"
                                 );
                                 diverged = true;
@@ -142,12 +142,12 @@ pub async fn sync_loop(node: Arc<Node>, peers: Vec<RpcClient>) {
                     if !list.is_empty() {
                         info!(
                             height = node.chain().height(),
-                            peer = peer.addr(),
+                            peer = peer.server(),
                             "synced from peer"
                         );
                     }
                 }
-                Err(e) => tracing::debug!(peer = peer.addr(), error = %e, "peer unreachable"),
+                Err(e) => tracing::debug!(peer = peer.server(), error = %e, "peer unreachable"),
             }
         }
         tokio::time::sleep(Duration::from_millis(200)).await;

@@ -11,8 +11,8 @@ use tracing::info;
 use super::config::NodeArgs;
 use super::{Node, NodeSettings, peers};
 use crate::chain::{Chain, ChainConfig};
-use crate::rpc::client::RpcClient;
 use crate::rpc::{server, tls};
+use excc_rpc::{ClientConfig, PinnedCert, RpcClient};
 
 pub async fn run(args: NodeArgs) -> anyhow::Result<()> {
     if args.rpcuser.is_empty() || args.rpcpass.is_empty() {
@@ -69,10 +69,14 @@ pub async fn run(args: NodeArgs) -> anyhow::Result<()> {
         .collect();
     if !peer_addrs.is_empty() {
         let ca = args.peercafile.clone().unwrap_or_else(|| cert.clone());
-        let client_tls = tls::client_config(&ca)?;
+        let pinned = PinnedCert::from_pem_file(&ca)?;
         let peers: Vec<RpcClient> = peer_addrs
             .iter()
-            .map(|a| RpcClient::new(a, client_tls.clone(), &args.rpcuser, &args.rpcpass))
+            .map(|a| {
+                let cfg =
+                    ClientConfig::new(a.clone(), &args.rpcuser, &args.rpcpass, pinned.clone());
+                RpcClient::http(cfg, "peer exccd")
+            })
             .collect();
         info!(peers = ?peer_addrs, "syncing blocks from peers");
         tokio::spawn(peers::sync_loop(node.clone(), peers));

@@ -1,6 +1,5 @@
 //! The JSON-RPC transport shared by the simulated node and wallet.
 
-pub mod client;
 pub mod envelope;
 pub mod httpdate;
 pub mod server;

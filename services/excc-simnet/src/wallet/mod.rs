@@ -22,9 +22,9 @@ use excc_chain::{Address, PoolFeePercent};
 use excc_rpc::types::RpcError;
 use serde_json::Value;
 
-use crate::rpc::client::{ClientError, RpcClient};
 use crate::rpc::envelope::{Call, RpcResult};
 use crate::rpc::service::{Faults, Service};
+use excc_rpc::RpcClient;
 use keys::Keyring;
 use store::WalletFile;
 
@@ -127,14 +127,15 @@ impl Wallet {
                 "wallet is not connected to exccd (simulated disconnect)",
             ));
         }
-        match self.node.call_raw(method, params).await {
+        match self.node.call_raw(method, params.to_vec()).await {
             Ok(v) => {
                 self.node_ok.store(true, Ordering::Relaxed);
-                Ok(v)
+                // serde_json's preserve_order keeps exccd's key order.
+                Ok(v.to_string())
             }
-            Err(ClientError::Rpc(e)) => {
+            Err(excc_rpc::Error::Rpc { code, message, .. }) => {
                 self.node_ok.store(true, Ordering::Relaxed);
-                Err(e)
+                Err(RpcError::new(code, message))
             }
             Err(e) => {
                 self.node_ok.store(false, Ordering::Relaxed);

@@ -13,8 +13,8 @@ use super::config::WalletArgs;
 use super::keys::{GAP, Keyring};
 use super::store::{self, WalletFile};
 use super::{PoolMode, Wallet, WalletSettings, WalletState, vote};
-use crate::rpc::client::RpcClient;
 use crate::rpc::{server, tls};
+use excc_rpc::{ClientConfig, PinnedCert, RpcClient};
 
 fn load_or_create(args: &WalletArgs) -> anyhow::Result<WalletFile> {
     let path = store::path(&args.appdata);
@@ -114,12 +114,15 @@ pub async fn run(args: WalletArgs) -> anyhow::Result<()> {
         .cafile
         .clone()
         .context("--cafile (the node's rpc.cert) is required to talk to the node over TLS")?;
-    let node = RpcClient::new(
-        &args.rpcconnect,
-        tls::client_config(&ca)?,
+    let node_cfg = ClientConfig::new(
+        args.rpcconnect.clone(),
         args.exccdusername.as_deref().unwrap_or(&args.username),
         args.exccdpassword.as_deref().unwrap_or(&args.password),
-    );
+        PinnedCert::from_pem_file(&ca)?,
+    )
+    // `generate` forwarded to the node may wait for votes.
+    .with_timeout(std::time::Duration::from_secs(120));
+    let node = RpcClient::http(node_cfg, "exccd");
     let wallet = Wallet::new(
         WalletState {
             file,

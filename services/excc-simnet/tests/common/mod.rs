@@ -13,7 +13,52 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use excc_rpc::types::RpcError;
-use excc_simnet::rpc::client::{ClientError, RpcClient};
+pub mod http_probe;
+
+use excc_rpc::{ClientConfig, PinnedCert, RpcClient};
+use http_probe::{HttpProbe, ProbeError};
+
+/// How tests reach a daemon: JSON-RPC through the pool's own `excc-rpc`
+/// client, raw HTTP exchanges through the probe.
+pub struct Client {
+    rpc: RpcClient,
+    probe: HttpProbe,
+}
+
+#[derive(Debug)]
+pub enum ClientError {
+    Rpc(RpcError),
+    Transport(String),
+}
+
+impl std::fmt::Display for ClientError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ClientError::Rpc(e) => write!(f, "{e}"),
+            ClientError::Transport(e) => f.write_str(e),
+        }
+    }
+}
+
+impl Client {
+    pub async fn call(&self, method: &str, params: &[Value]) -> Result<Value, ClientError> {
+        match self.rpc.call_raw(method, params.to_vec()).await {
+            Ok(v) => Ok(v),
+            Err(excc_rpc::Error::Rpc { code, message, .. }) => {
+                Err(ClientError::Rpc(RpcError::new(code, message)))
+            }
+            Err(e) => Err(ClientError::Transport(e.to_string())),
+        }
+    }
+
+    pub async fn request(
+        &self,
+        body: &[u8],
+        auth: Option<&str>,
+    ) -> Result<(u16, String, String), ProbeError> {
+        self.probe.request(body, auth).await
+    }
+}
 use excc_simnet::rpc::tls;
 use serde_json::{Value, json};
 
@@ -49,7 +94,7 @@ pub struct Daemon {
     pub addr: String,
     pub dir: PathBuf,
     pub cert: PathBuf,
-    pub client: RpcClient,
+    pub client: Client,
 }
 
 impl Drop for Daemon {
@@ -164,7 +209,7 @@ fn spawn(dir: &Path, args: &[String]) -> Child {
         .expect("spawn excc-simnet")
 }
 
-async fn ready(child: &mut Child, addr: &str, cert: &Path, dir: &Path) -> RpcClient {
+async fn ready(child: &mut Child, addr: &str, cert: &Path, dir: &Path) -> Client {
     let cert = cert.to_path_buf();
     let path = dir.to_path_buf();
     let cfg: Arc<rustls::ClientConfig> = wait_for(30, "the certificate", || {
@@ -172,7 +217,13 @@ async fn ready(child: &mut Child, addr: &str, cert: &Path, dir: &Path) -> RpcCli
         async move { tls::client_config(&cert).ok() }
     })
     .await;
-    let client = RpcClient::new(addr, cfg, USER, PASS);
+    let pinned = PinnedCert::from_pem_file(&cert).expect("pinned cert");
+    let rpc_cfg =
+        ClientConfig::new(addr, USER, PASS, pinned).with_timeout(Duration::from_secs(120));
+    let client = Client {
+        rpc: RpcClient::http(rpc_cfg, "excc-simnet"),
+        probe: HttpProbe::new(addr, cfg, USER, PASS),
+    };
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         if let Ok(Some(status)) = child.try_wait() {

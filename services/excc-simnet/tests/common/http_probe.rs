@@ -1,47 +1,29 @@
-//! A small JSON-RPC 1.0 client over HTTPS POST with a pinned certificate: how
-//! the simulated wallet talks to its node (and how tests talk to both).
+//! A raw HTTPS probe for conformance tests: sends exactly the captured request
+//! bytes (with any Authorization header, e.g. a wrong password) and returns the
+//! status, head and body as received. JSON-RPC calls go through `excc-rpc`.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
 use base64::Engine as _;
-use excc_rpc::types::RpcError;
 use rustls::pki_types::ServerName;
-use serde::Deserialize;
-use serde_json::Value;
-use serde_json::value::RawValue;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
 #[derive(Debug, thiserror::Error)]
-pub enum ClientError {
-    #[error("{0}")]
-    Rpc(RpcError),
+pub enum ProbeError {
     #[error("cannot reach {addr}: {reason}; is the daemon running and is --rpcconnect right?")]
     Transport { addr: String, reason: String },
-    #[error("HTTP {status} from {addr}: check the RPC username and password")]
-    Http { addr: String, status: u16 },
 }
 
-#[derive(Deserialize)]
-struct RawResponse<'a> {
-    #[serde(borrow)]
-    result: Option<&'a RawValue>,
-    error: Option<RpcError>,
-}
-
-pub struct RpcClient {
+pub struct HttpProbe {
     addr: String,
     server_name: ServerName<'static>,
     tls: TlsConnector,
     auth: String,
-    next_id: AtomicU64,
-    timeout: Duration,
 }
 
-impl RpcClient {
+impl HttpProbe {
     /// `addr` is `host:port`; `tls` trusts the server's certificate.
     pub fn new(addr: &str, tls: Arc<rustls::ClientConfig>, user: &str, pass: &str) -> Self {
         let host = addr
@@ -53,13 +35,11 @@ impl RpcClient {
             .to_string();
         let server_name = ServerName::try_from(host)
             .unwrap_or_else(|_| ServerName::try_from("localhost".to_string()).expect("valid name"));
-        RpcClient {
+        HttpProbe {
             addr: addr.to_string(),
             server_name,
             tls: TlsConnector::from(tls),
             auth: base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}")),
-            next_id: AtomicU64::new(1),
-            timeout: Duration::from_secs(120),
         }
     }
 
@@ -67,38 +47,11 @@ impl RpcClient {
         &self.addr
     }
 
-    fn transport(&self, reason: impl ToString) -> ClientError {
-        ClientError::Transport {
+    fn transport(&self, reason: impl ToString) -> ProbeError {
+        ProbeError::Transport {
             addr: self.addr.clone(),
             reason: reason.to_string(),
         }
-    }
-
-    /// Sends one request and returns the raw JSON text of `result`.
-    pub async fn call_raw(&self, method: &str, params: &[Value]) -> Result<String, ClientError> {
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let body =
-            serde_json::json!({"jsonrpc": "1.0", "id": id, "method": method, "params": params});
-        let body = serde_json::to_vec(&body).expect("serializes");
-        let fut = self.post(&body);
-        let text = tokio::time::timeout(self.timeout, fut)
-            .await
-            .map_err(|_| self.transport("timed out"))??;
-        let resp: RawResponse<'_> =
-            serde_json::from_str(&text).map_err(|e| self.transport(format!("bad reply: {e}")))?;
-        if let Some(e) = resp.error {
-            return Err(ClientError::Rpc(e));
-        }
-        Ok(resp
-            .result
-            .map(|r| r.get().to_string())
-            .unwrap_or_else(|| "null".into()))
-    }
-
-    /// Sends one request and parses `result`.
-    pub async fn call(&self, method: &str, params: &[Value]) -> Result<Value, ClientError> {
-        let raw = self.call_raw(method, params).await?;
-        serde_json::from_str(&raw).map_err(|e| self.transport(format!("bad result: {e}")))
     }
 
     /// One HTTP exchange: (status, head, body) of the reply.
@@ -106,7 +59,7 @@ impl RpcClient {
         &self,
         body: &[u8],
         auth: Option<&str>,
-    ) -> Result<(u16, String, String), ClientError> {
+    ) -> Result<(u16, String, String), ProbeError> {
         let tcp = TcpStream::connect(&self.addr)
             .await
             .map_err(|e| self.transport(e))?;
@@ -145,17 +98,6 @@ impl RpcClient {
         complete_body(&buf)
             .map(|d| split(&d))
             .ok_or_else(|| self.transport("connection closed mid-reply"))
-    }
-
-    async fn post(&self, body: &[u8]) -> Result<String, ClientError> {
-        let (status, _, body) = self.request(body, None).await?;
-        if status != 200 {
-            return Err(ClientError::Http {
-                addr: self.addr.clone(),
-                status,
-            });
-        }
-        Ok(body)
     }
 }
 
