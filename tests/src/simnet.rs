@@ -56,7 +56,17 @@ impl Daemon {
 
     /// Stops the process (SIGTERM) and starts it again with the same flags.
     pub async fn restart(&mut self) {
+        self.stop();
+        self.start_again().await;
+    }
+
+    /// Stops the process (SIGTERM) and waits for it to exit.
+    pub fn stop(&mut self) {
         self.proc.terminate();
+    }
+
+    /// Starts a stopped process again with the same flags.
+    pub async fn start_again(&mut self) {
         let name = self.proc.name.clone();
         self.proc = Proc::spawn(
             &name,

@@ -170,12 +170,22 @@ rpc_timeout_ms = 5000
 
     /// Stops (SIGTERM) and starts again with the same config and state directory.
     pub async fn restart(&mut self) {
+        self.stop();
+        self.start_again().await;
+    }
+
+    /// Stops (SIGTERM) and checks the shutdown was clean.
+    pub fn stop(&mut self) {
         let status = self.proc.terminate();
         assert!(
             status.success(),
             "stakepoold did not shut down cleanly: {status}\n{}",
             self.proc.log_text()
         );
+    }
+
+    /// Starts a stopped stakepoold again with the same config and state directory.
+    pub async fn start_again(&mut self) {
         let name = self.proc.name.clone();
         self.proc = spawn(&name, &self.dir, &self.config);
         self.wait_http().await;

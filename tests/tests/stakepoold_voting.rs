@@ -30,6 +30,17 @@ fn expected_bits(u: &User) -> u16 {
     }
 }
 
+/// Pool tickets the chain recorded as missed (before their automatic revocation).
+async fn missed_pool_tickets(node: &Daemon, multisigs: &[String]) -> HashSet<ChainHash> {
+    let all = node.ok("simnet_tickets", json!([multisigs])).await;
+    all.as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["status"] == "missed")
+        .map(|t| t["ticket"].as_str().unwrap().parse().unwrap())
+        .collect()
+}
+
 /// Mines one block on `node`: the filler wallet votes its own winners, the test
 /// waits until stakepoold's votes for every `votable` winner are in the mempool
 /// with the right bits, then `generate`s. Returns the pool winners of the block.
@@ -94,6 +105,14 @@ async fn every_eligible_winner_is_voted_with_its_owners_bits_across_restarts() {
         .ok("walletpassphrase", json!(["password", 0]))
         .await;
     let mut wallet = start_pool_wallet(root, "voting-wallet", &node, &cold_xpub).await;
+    // The second voting node: its own exccd (a peer of the first) and a voting
+    // wallet restored from the same seed.
+    let node2_args = [
+        format!("--connect={}", node.addr),
+        format!("--peercafile={}", node.cert.display()),
+    ];
+    let node2 = start_node(root, "node2", &node2_args).await;
+    let wallet2 = start_pool_wallet(root, "voting-wallet2", &node2, &cold_xpub).await;
 
     // Filler tickets (not the pool's) keep blocks coming; the filler wallet votes them.
     while node.ok("getblockcount", json!([])).await.as_u64().unwrap() < 143 {
@@ -119,6 +138,17 @@ async fn every_eligible_winner_is_voted_with_its_owners_bits_across_restarts() {
         wallet
             .ok("importscript", json!([ms["redeemScript"], true, 143]))
             .await;
+        // The second voting wallet learns the script and the pool key's index
+        // (poolctl's voting-account address sync does this in production).
+        wallet2
+            .ok("importscript", json!([ms["redeemScript"], true, 143]))
+            .await;
+        let index = wallet
+            .ok("accountaddressindex", json!(["default", 0]))
+            .await;
+        wallet2
+            .ok("accountsyncaddressindex", json!(["default", 0, index]))
+            .await;
         users.push(User {
             id,
             multisig: ms["address"].as_str().unwrap().into(),
@@ -133,7 +163,7 @@ async fn every_eligible_winner_is_voted_with_its_owners_bits_across_restarts() {
         .client(spd.grpc_port, "web", None)
         .await
         .expect("gRPC client");
-    let prefs = users
+    let prefs: Vec<pb::UserVotingPrefs> = users
         .iter()
         .map(|u| pb::UserVotingPrefs {
             user_id: u.id,
@@ -142,7 +172,17 @@ async fn every_eligible_winner_is_voted_with_its_owners_bits_across_restarts() {
             vote_bits_version: u.vote_bits_version,
         })
         .collect();
-    api.set_user_voting_prefs(pb::SetUserVotingPrefsRequest { users: prefs })
+    api.set_user_voting_prefs(pb::SetUserVotingPrefsRequest {
+        users: prefs.clone(),
+    })
+    .await
+    .unwrap();
+    let spd2 = Stakepoold::start(root, "stakepoold2", &pki, &node2, &wallet2, &cold_xpub).await;
+    let mut api2 = pki
+        .client(spd2.grpc_port, "web", None)
+        .await
+        .expect("gRPC client 2");
+    api2.set_user_voting_prefs(pb::SetUserVotingPrefsRequest { users: prefs })
         .await
         .unwrap();
 
@@ -206,25 +246,39 @@ async fn every_eligible_winner_is_voted_with_its_owners_bits_across_restarts() {
     )
     .await;
 
-    // Mine; then restart stakepoold (its preferences come back from its state dir,
-    // the web service does not push them again) and the wallet; then mine on.
-    for _ in 0..8 {
+    // Both voting nodes vote (the second one's votes are duplicates or relayed).
+    for _ in 0..6 {
         pool_winners.extend(mine_one(&node, &mut filler, &bits_of, &votable).await);
     }
-    spd.restart().await;
-    wallet.restart().await;
+    // The first voting node goes down (stakepoold and its wallet): the second votes alone.
+    spd.stop();
+    wallet.stop();
+    for _ in 0..6 {
+        pool_winners.extend(mine_one(&node, &mut filler, &bits_of, &votable).await);
+    }
+    // It comes back (stakepoold first, then its wallet); its preferences come back from
+    // its state directory: nobody pushes them again. Then the second node goes down.
+    spd.start_again().await;
+    wallet.start_again().await;
     wallet.ok("walletpassphrase", json!(["password", 0])).await;
     wait_for(30, "stakepoold healthy after restarts", || async {
         (spd.health().await["healthy"] == true).then_some(())
     })
     .await;
+    let mut spd2 = spd2;
+    spd2.stop();
+    for _ in 0..8 {
+        pool_winners.extend(mine_one(&node, &mut filler, &bits_of, &votable).await);
+    }
+    spd2.start_again().await;
     api = pki
         .client(spd.grpc_port, "web", None)
         .await
         .expect("gRPC client after restart");
-    for _ in 0..8 {
-        pool_winners.extend(mine_one(&node, &mut filler, &bits_of, &votable).await);
-    }
+    api2 = pki
+        .client(spd2.grpc_port, "web", None)
+        .await
+        .expect("gRPC client 2 after restart");
 
     // An admin adds the low-fee tickets: from now on they are voted too.
     let added = low
@@ -234,13 +288,16 @@ async fn every_eligible_winner_is_voted_with_its_owners_bits_across_restarts() {
             multisig_address: users[1].multisig.clone(),
         })
         .collect();
-    api.set_added_low_fee_tickets(pb::SetAddedLowFeeTicketsRequest { tickets: added })
+    let added: Vec<pb::Ticket> = added;
+    for api in [&mut api, &mut api2] {
+        api.set_added_low_fee_tickets(pb::SetAddedLowFeeTicketsRequest {
+            tickets: added.clone(),
+        })
         .await
         .unwrap();
-    let missed_before_add: HashSet<ChainHash> =
-        hashes(&node.ok("missedtickets", json!([])).await["tickets"])
-            .into_iter()
-            .collect();
+    }
+    let multisigs: Vec<String> = users.iter().map(|u| u.multisig.clone()).collect();
+    let missed_before_add = missed_pool_tickets(&node, &multisigs).await;
     for h in &low {
         if !missed_before_add.contains(h) {
             votable.insert(*h);
@@ -251,9 +308,7 @@ async fn every_eligible_winner_is_voted_with_its_owners_bits_across_restarts() {
     }
 
     // From the chain: the only missed tickets are low-fee ones that won before the admin added them.
-    let missed: HashSet<ChainHash> = hashes(&node.ok("missedtickets", json!([])).await["tickets"])
-        .into_iter()
-        .collect();
+    let missed = missed_pool_tickets(&node, &multisigs).await;
     for m in &missed {
         assert!(
             low.contains(m) && missed_before_add.contains(m),

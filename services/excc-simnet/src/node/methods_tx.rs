@@ -126,6 +126,7 @@ pub fn sendrawtransaction(node: &Arc<Node>, p: &[Value]) -> RpcResult {
     match res {
         Ok(txid) => {
             node.changed.notify_waiters();
+            node.relay(hex_tx);
             Ok(Json::of(&txid))
         }
         Err(e @ TxReject::Duplicate(_)) => Err(RpcError::new(-40, e.to_string())),

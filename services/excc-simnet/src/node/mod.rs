@@ -47,9 +47,32 @@ pub struct Node {
     drop_next: AtomicU64,
     /// Where connected blocks are appended (set after the start-up replay).
     store: Mutex<Option<persist::Store>>,
+    /// Peers that accepted transactions are relayed to (`--connect`/`--addpeer`),
+    /// as exccd relays to its peers.
+    relay: Mutex<Vec<excc_rpc::RpcClient>>,
 }
 
 impl Node {
+    /// Sets the peers transactions are relayed to.
+    pub fn set_relay_peers(&self, peers: Vec<excc_rpc::RpcClient>) {
+        *self.relay.lock().unwrap_or_else(|e| e.into_inner()) = peers;
+    }
+
+    /// Forwards an accepted transaction to every peer (fire and forget; a peer
+    /// that already has it answers "already have", which is fine).
+    pub fn relay(&self, hex_tx: &str) {
+        let peers = self.relay.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        for peer in peers {
+            let hex_tx = hex_tx.to_string();
+            tokio::spawn(async move {
+                let r = peer.call_raw("sendrawtransaction", vec![hex_tx.into()]).await;
+                if let Err(e) = r {
+                    tracing::debug!(peer = peer.server(), error = %e, "transaction not relayed");
+                }
+            });
+        }
+    }
+
     pub fn new(chain: Chain, settings: NodeSettings) -> Arc<Self> {
         let (notices, _) = broadcast::channel(4096);
         Arc::new(Node {
@@ -57,6 +80,7 @@ impl Node {
             settings,
             notices,
             changed: Notify::new(),
+            relay: Mutex::new(Vec::new()),
             generate_lock: tokio::sync::Mutex::new(()),
             faults: Mutex::new(Faults::default()),
             drop_next: AtomicU64::new(0),

@@ -4,8 +4,8 @@
 //! into its own mempool and mines with the block's timestamp. The chain model
 //! is deterministic, so the replayed block has the same hash (checked). A
 //! node that falls behind (disconnected, restarted) catches up the same way.
-//! Transactions sent to a follower are not relayed: send them to the node
-//! that mines.
+//! A transaction a node accepts is relayed to its peers (`Node::relay`), so
+//! votes sent to a follower reach the node that mines.
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -79,6 +79,7 @@ pub async fn run(args: NodeArgs) -> anyhow::Result<()> {
             })
             .collect();
         info!(peers = ?peer_addrs, "syncing blocks from peers");
+        node.set_relay_peers(peers.clone());
         tokio::spawn(peers::sync_loop(node.clone(), peers));
     }
     server::serve(listener, tls_cfg, Arc::clone(&node)).await;
