@@ -30,8 +30,10 @@ pub struct Shared {
     /// `newtickets`); voters take it for reading, so a ticket that matures in a
     /// block and wins in the same block is classified before it is looked up.
     pub book_gate: Arc<tokio::sync::RwLock<()>>,
-    /// Set when the ticket book must be rebuilt (startup, reconnect, failed scans).
-    pub resync_needed: std::sync::atomic::AtomicBool,
+    /// Rescans requested (startup, reconnects, failed classifications) and the
+    /// request number the last complete scan served: a scan is due while they differ.
+    resync_requested: std::sync::atomic::AtomicU64,
+    resync_completed: std::sync::atomic::AtomicU64,
     store: Store,
     /// Serialises writes of the state file.
     store_lock: Mutex<()>,
@@ -90,7 +92,8 @@ impl Shared {
             health: Health::default(),
             metrics: Metrics::default(),
             book_gate: Arc::new(tokio::sync::RwLock::new(())),
-            resync_needed: std::sync::atomic::AtomicBool::new(true),
+            resync_requested: std::sync::atomic::AtomicU64::new(1),
+            resync_completed: std::sync::atomic::AtomicU64::new(0),
             store,
             store_lock: Mutex::new(()),
             heights: Mutex::new(HashMap::new()),
@@ -242,22 +245,39 @@ impl Shared {
         Ok(())
     }
 
-    /// Rebuilds the ticket book if needed, holding the book gate so voters wait
-    /// for it. Failures leave the flag set; the health poller retries.
-    pub async fn resync_if_needed(self: &Arc<Self>) {
+    /// Asks for a full rescan of the ticket book.
+    pub fn request_resync(&self) {
+        self.resync_requested
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// True while a requested rescan has not completed.
+    pub fn resync_pending(&self) -> bool {
         use std::sync::atomic::Ordering;
-        if !self.resync_needed.load(Ordering::SeqCst) {
+        self.resync_completed.load(Ordering::SeqCst) < self.resync_requested.load(Ordering::SeqCst)
+    }
+
+    /// Rebuilds the ticket book if a rescan is due, holding the book gate so
+    /// voters wait for it. A failed scan stays due; the health poller retries.
+    pub async fn resync_if_needed(self: &Arc<Self>) {
+        if !self.resync_pending() {
             return;
         }
         let _gate = self.book_gate.clone().write_owned().await;
         self.resync_holding_gate().await;
     }
 
-    /// The scan itself; the caller holds `book_gate` for writing.
+    /// The scan itself, if still due; the caller holds `book_gate` for writing.
     pub async fn resync_holding_gate(self: &Arc<Self>) {
         use std::sync::atomic::Ordering;
+        let wanted = self.resync_requested.load(Ordering::SeqCst);
+        if self.resync_completed.load(Ordering::SeqCst) >= wanted {
+            return;
+        }
         match self.resync().await {
-            Ok(()) => self.resync_needed.store(false, Ordering::SeqCst),
+            Ok(()) => {
+                self.resync_completed.fetch_max(wanted, Ordering::SeqCst);
+            }
             Err(e) => tracing::warn!(error = %e, "ticket scan incomplete; retrying shortly"),
         }
     }

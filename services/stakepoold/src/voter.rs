@@ -139,7 +139,7 @@ pub async fn vote_winners(
 ) -> VoteSummary {
     // A book that is being (or must be) rebuilt cannot say which winners are ours.
     shared.resync_if_needed().await;
-    if shared.resync_needed.load(Ordering::SeqCst) {
+    if shared.resync_pending() {
         tracing::warn!(height, %block, "ticket list incomplete (is exccwallet reachable?); will retry these winners");
         return VoteSummary {
             failed: winners.len(),

@@ -3,7 +3,6 @@
 //! crash the daemon: failures degrade health and are retried.
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use excc_chain::ChainHash;
@@ -34,7 +33,7 @@ pub async fn follow_node(shared: Arc<Shared>) -> anyhow::Result<()> {
                     f.last_error = None;
                 });
                 tracing::info!("exccd notifications connected; resynchronising tickets");
-                shared.resync_needed.store(true, Ordering::SeqCst);
+                shared.request_resync();
                 let me = shared.clone();
                 // Taken here, so winners announced after the reconnect wait for the scan.
                 let gate = shared.book_gate.clone().write_owned().await;
@@ -124,7 +123,7 @@ async fn handle(
                 let (live, ignored, not_ours, errors) = shared.classify_all(tickets).await;
                 if errors > 0 {
                     // Those tickets are picked up by a full scan once the wallet answers.
-                    shared.resync_needed.store(true, Ordering::SeqCst);
+                    shared.request_resync();
                 }
                 tracing::info!(
                     height,

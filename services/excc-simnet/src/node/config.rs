@@ -53,6 +53,10 @@ pub struct NodeArgs {
     /// Hex seed of the ticket lottery (all nodes of one network must share it).
     #[arg(long)]
     pub lotteryseed: Option<String>,
+    /// Simulator-only benchmark knob: tickets allowed per block instead of
+    /// MaxFreshStakePerBlock (20), to fill a mainnet-sized live pool quickly.
+    #[arg(long)]
+    pub maxfreshstake: Option<u32>,
     /// Keep the chain in memory only (default: <appdata>/simnet/blocks.jsonl, replayed on start).
     #[arg(long)]
     pub nopersist: bool,

@@ -43,6 +43,7 @@ pub async fn run(args: NodeArgs) -> anyhow::Result<()> {
     if let Some(seed) = &args.lotteryseed {
         cfg.lottery_seed = Sha256::digest(seed.as_bytes()).into();
     }
+    cfg.max_fresh_stake = args.maxfreshstake;
     let node = Node::new(
         Chain::new(cfg),
         NodeSettings {
