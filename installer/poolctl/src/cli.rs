@@ -15,6 +15,30 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Show what `apply` would change on each voting host (reads only). Exit 0: nothing to
+    /// do, 2: changes, 1: error.
+    Plan {
+        #[command(flatten)]
+        pool: PoolArgs,
+    },
+    /// Make every voting host match pool.toml: users, programs, configs, certificates,
+    /// units, wallet unlock and address sync; waits until stakepoold is healthy.
+    Apply {
+        #[command(flatten)]
+        pool: PoolArgs,
+        /// No progress lines (the log in .poolctl/logs/ still has them).
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// One line per voting host: versions, height vs tip, wallet, tickets, last vote, health.
+    Status {
+        /// pool.toml to use.
+        #[arg(short = 'f', long = "file", default_value = poolctl::config::DEFAULT_FILE, value_name = "POOL_TOML")]
+        file: PathBuf,
+        /// Print JSON (one array of hosts) instead of lines.
+        #[arg(long)]
+        json: bool,
+    },
     /// Offline key tools: derive addresses, build ticket multisig scripts, compute pool fees.
     #[command(subcommand)]
     Key(KeyCommand),
@@ -23,9 +47,22 @@ pub enum Command {
     Lab(LabCommand),
 }
 
+/// Which pool.toml, and whether unknown host keys may be learned.
+#[derive(Debug, clap::Args)]
+pub struct PoolArgs {
+    /// pool.toml to use.
+    #[arg(short = 'f', long = "file", default_value = poolctl::config::DEFAULT_FILE, value_name = "POOL_TOML")]
+    pub file: PathBuf,
+    /// Trust and pin (write to pool.toml) the key of hosts that have no host_key yet.
+    /// A changed key is always refused.
+    #[arg(long)]
+    pub accept_new_host_keys: bool,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum LabCommand {
-    /// Boot N voting hosts (voting1 = 10.231.0.11, …) and write DIR/lab.json; no-op if they run.
+    /// Boot N voting hosts (voting1 = 10.231.0.11, …), write DIR/lab.json, then write
+    /// DIR/pool/pool.toml (simulator binaries built here) and apply it: a working pool.
     Up {
         /// Number of voting hosts (1–50). Hosts beyond N are stopped.
         #[arg(long, default_value_t = 3, value_name = "N")]
@@ -33,6 +70,9 @@ pub enum LabCommand {
         /// Lab directory: cached base rootfs, client key, hosts' overlays, lab.json.
         #[arg(long, default_value = poolctl::lab::DEFAULT_DIR, value_name = "DIR")]
         dir: PathBuf,
+        /// Only boot the hosts: no DIR/pool/pool.toml, no apply.
+        #[arg(long)]
+        no_pool: bool,
     },
     /// Stop every lab host and remove their mounts, namespaces, cgroups and the bridge.
     Down {

@@ -15,8 +15,8 @@ fn main() -> ExitCode {
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    match command::run(cli.command, &mut out).and_then(|()| Ok(out.flush()?)) {
-        Ok(()) => ExitCode::SUCCESS,
+    match command::run(cli.command, &mut out).and_then(|code| Ok((code, out.flush()?))) {
+        Ok((code, ())) => ExitCode::from(code),
         Err(err) => {
             // One line: the reason and its causes, outermost first.
             eprintln!("poolctl: error: {err:#}");

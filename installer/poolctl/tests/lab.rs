@@ -205,7 +205,7 @@ fn lab_end_to_end() {
     let _guard = LabGuard;
 
     let t = Instant::now();
-    let out = ok(&["lab", "up", "--hosts", "2", "--dir", DIR]);
+    let out = ok(&["lab", "up", "--no-pool", "--hosts", "2", "--dir", DIR]);
     eprintln!(
         "lab up (2 hosts) took {:.1}s:\n{out}",
         t.elapsed().as_secs_f32()
@@ -236,7 +236,7 @@ fn lab_end_to_end() {
     );
 
     // A second `up` finds both hosts running and changes nothing.
-    let again = ok(&["lab", "up", "--hosts", "2", "--dir", DIR]);
+    let again = ok(&["lab", "up", "--no-pool", "--hosts", "2", "--dir", DIR]);
     assert!(
         again.contains("0 started, 2 already running"),
         "second up was not a no-op: {again}"
@@ -252,14 +252,14 @@ fn lab_end_to_end() {
     runtime().block_on(exercise_hosts(&state));
 
     // Shrinking stops the extra host; growing boots it afresh (with a new host key).
-    let out = ok(&["lab", "up", "--hosts", "1", "--dir", DIR]);
+    let out = ok(&["lab", "up", "--no-pool", "--hosts", "1", "--dir", DIR]);
     assert!(
         out.contains("1 running (0 started, 1 already running, 1 stopped)"),
         "{out}"
     );
     assert!(!Path::new("/run/netns/excclab-voting2").exists());
     assert_eq!(LabState::load(Path::new(DIR)).unwrap().hosts.len(), 1);
-    let out = ok(&["lab", "up", "--hosts", "2", "--dir", DIR]);
+    let out = ok(&["lab", "up", "--no-pool", "--hosts", "2", "--dir", DIR]);
     assert!(
         out.contains("2 running (1 started, 1 already running)"),
         "{out}"
@@ -301,7 +301,7 @@ fn lab_end_to_end() {
         stderr,
         format!("poolctl: error: voting2 not running; run `poolctl lab up --dir {DIR}`\n")
     );
-    let out = ok(&["lab", "up", "--hosts", "2", "--dir", DIR]);
+    let out = ok(&["lab", "up", "--no-pool", "--hosts", "2", "--dir", DIR]);
     assert!(
         out.contains("2 running (1 started, 1 already running)"),
         "{out}"
@@ -311,7 +311,7 @@ fn lab_end_to_end() {
     let out = Command::new("setpriv")
         .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
         .arg(env!("CARGO_BIN_EXE_poolctl"))
-        .args(["lab", "up", "--dir", DIR])
+        .args(["lab", "up", "--no-pool", "--dir", DIR])
         .output()
         .unwrap();
     assert!(!out.status.success());
@@ -321,7 +321,7 @@ fn lab_end_to_end() {
     );
 
     // A bad host count is refused in one line, before anything changes.
-    let out = poolctl(&["lab", "up", "--hosts", "0", "--dir", DIR]);
+    let out = poolctl(&["lab", "up", "--no-pool", "--hosts", "0", "--dir", DIR]);
     assert!(!out.status.success());
     let err = String::from_utf8(out.stderr).unwrap();
     assert_eq!(

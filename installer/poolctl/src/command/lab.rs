@@ -3,15 +3,14 @@
 use std::io::Write;
 use std::time::Instant;
 
+use anyhow::Context;
+use poolctl::apply::{ApplyOptions, apply};
 use poolctl::lab::{self, LabState};
 
 use crate::cli::LabCommand;
 
 pub fn run(cmd: LabCommand, out: &mut impl Write) -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
+    let runtime = super::runtime()?;
     let started = Instant::now();
     // Progress goes to stderr, one line per step; results go to stdout.
     let progress = move |line: &str| {
@@ -21,7 +20,11 @@ pub fn run(cmd: LabCommand, out: &mut impl Write) -> anyhow::Result<()> {
         );
     };
     match cmd {
-        LabCommand::Up { hosts, dir } => {
+        LabCommand::Up {
+            hosts,
+            dir,
+            no_pool,
+        } => {
             let report = runtime.block_on(lab::up(&dir, hosts, &progress))?;
             print_hosts(out, &report.state)?;
             writeln!(
@@ -44,6 +47,21 @@ pub fn run(cmd: LabCommand, out: &mut impl Write) -> anyhow::Result<()> {
                 report.state.dir.join("ssh_config").display(),
                 report.state.hosts[0].name
             )?;
+            if !no_pool {
+                let pool_toml = lab::pool::write_pool_toml(&report.state)?;
+                progress(&format!("applying {}", pool_toml.display()));
+                out.flush()?;
+                let applied = runtime
+                    .block_on(apply(&pool_toml, &ApplyOptions::default()))
+                    .context("lab pool")?;
+                writeln!(
+                    out,
+                    "lab pool: {} hosts healthy; poolctl status -f {} (apply log {})",
+                    applied.plans.len(),
+                    pool_toml.display(),
+                    applied.log.display()
+                )?;
+            }
         }
         LabCommand::Down { dir } => {
             let report = runtime.block_on(lab::down(&dir, &progress))?;

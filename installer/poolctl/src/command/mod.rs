@@ -1,15 +1,30 @@
 //! One file per subcommand.
 
+mod apply;
 mod key;
 mod lab;
+mod plan;
+mod status;
 
 use std::io::Write;
 
 use crate::cli::Command;
 
-pub fn run(command: Command, out: &mut impl Write) -> anyhow::Result<()> {
+/// Runs `command`; `Ok` carries the exit status (plan: 2 when there are changes).
+pub fn run(command: Command, out: &mut impl Write) -> anyhow::Result<u8> {
     match command {
-        Command::Key(cmd) => key::run(cmd, out),
-        Command::Lab(cmd) => lab::run(cmd, out),
+        Command::Plan { pool } => plan::run(pool, out),
+        Command::Apply { pool, quiet } => apply::run(pool, quiet, out).map(|()| 0),
+        Command::Status { file, json } => status::run(&file, json, out),
+        Command::Key(cmd) => key::run(cmd, out).map(|()| 0),
+        Command::Lab(cmd) => lab::run(cmd, out).map(|()| 0),
     }
+}
+
+/// The runtime every networked command uses (2 worker threads: the machine is small).
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?)
 }

@@ -12,6 +12,7 @@
 
 mod error;
 mod fingerprint;
+mod forward;
 mod ssh;
 
 use std::future::Future;
@@ -20,6 +21,7 @@ use sha2::{Digest, Sha256};
 
 pub use error::HostError;
 pub use fingerprint::Fingerprint;
+pub use forward::{LocalForward, forward_local};
 pub use ssh::{SshHost, SshOptions, SshTarget};
 
 use error::first_line;

@@ -341,6 +341,21 @@ impl SshHost {
             .await;
     }
 
+    /// Opens a TCP connection from the host to `host:port` (an SSH `direct-tcpip` channel),
+    /// e.g. to the host's loopback-only RPC or health port.
+    pub async fn open_tcp(
+        &self,
+        host: &str,
+        port: u16,
+    ) -> Result<russh::ChannelStream<client::Msg>, HostError> {
+        let channel = self
+            .handle
+            .channel_open_direct_tcpip(host, u32::from(port), "127.0.0.1", 0)
+            .await
+            .map_err(|e| self.session_error(&format!("connecting to {host}:{port} on it"), e))?;
+        Ok(channel.into_stream())
+    }
+
     fn session_error(&self, action: &str, cause: impl fmt::Display) -> HostError {
         HostError::Session {
             host: self.target.name.clone(),

@@ -21,6 +21,7 @@ mod cgroup;
 mod error;
 mod machine;
 mod net;
+pub mod pool;
 mod rootfs;
 mod state;
 mod system;

@@ -1,0 +1,440 @@
+//! Executing one host's plan, phase by phase in a fixed order. Every phase is idempotent
+//! (check then apply: the plan was computed from facts read just before), and an interrupted
+//! run leaves restart markers on the host so the next plan still restarts what changed.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::config::{BinaryName, PoolConfig};
+use crate::host::{Host, HostError, RemoteCommand, SshHost, UploadOptions};
+use crate::plan::resource::{PENDING_DIR, PREVIOUS_DIR};
+use crate::plan::{Change, FileChange, HostPlan};
+use crate::runtime::{WalletLink, health};
+
+use super::journal::Journal;
+use crate::progress::Progress;
+
+/// How long a started wallet may take to answer RPC.
+pub const WALLET_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long stakepoold may take to report healthy after the changes.
+pub const HEALTH_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// Why a host's apply stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum StepError {
+    #[error(transparent)]
+    Host(#[from] HostError),
+    #[error("{host}: {step}: {reason}")]
+    Failed {
+        host: String,
+        step: String,
+        reason: String,
+    },
+}
+
+struct Ctx<'a> {
+    ssh: &'a Arc<SshHost>,
+    plan: &'a HostPlan,
+    config: &'a PoolConfig,
+    journal: &'a Journal,
+    progress: &'a Progress,
+}
+
+impl Ctx<'_> {
+    fn name(&self) -> &str {
+        &self.plan.desired.host.name
+    }
+
+    async fn phase<F, T>(&self, step: &str, what: &str, work: F) -> Result<T, StepError>
+    where
+        F: std::future::Future<Output = Result<T, StepError>>,
+    {
+        self.journal.record(self.name(), step, "start", what);
+        self.progress.line(self.name(), what);
+        match work.await {
+            Ok(v) => {
+                self.journal.record(self.name(), step, "ok", "");
+                Ok(v)
+            }
+            Err(e) => {
+                self.journal
+                    .record(self.name(), step, "failed", &e.to_string());
+                Err(e)
+            }
+        }
+    }
+
+    async fn sh(&self, action: &str, script: &str, args: Vec<String>) -> Result<(), StepError> {
+        self.ssh
+            .run(&RemoteCommand::shell(script, args))
+            .await?
+            .check(self.name(), action)?;
+        Ok(())
+    }
+
+    fn fail(&self, step: &str, reason: impl Into<String>) -> StepError {
+        StepError::Failed {
+            host: self.name().to_owned(),
+            step: step.to_owned(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// `/etc/exccd/exccd.conf` → `etc%exccd%exccd.conf`.
+fn previous_name(path: &str) -> String {
+    path.trim_start_matches('/').replace('/', "%")
+}
+
+/// Applies `plan` on `ssh`.
+pub async fn apply_host(
+    ssh: &Arc<SshHost>,
+    plan: &HostPlan,
+    config: &PoolConfig,
+    journal: &Journal,
+    progress: &Progress,
+) -> Result<(), StepError> {
+    let cx = Ctx {
+        ssh,
+        plan,
+        config,
+        journal,
+        progress,
+    };
+    let changes = &plan.changes;
+
+    let users: Vec<String> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::User(u) => Some(u.clone()),
+            _ => None,
+        })
+        .collect();
+    if !users.is_empty() {
+        cx.phase("users", &format!("creating users {}", users.join(" ")), async {
+            cx.sh(
+                "creating system users",
+                r#"for u; do getent passwd "$u" >/dev/null || useradd --system --user-group --no-create-home --home-dir "/var/lib/$u" --shell /usr/sbin/nologin "$u"; done"#,
+                users.clone(),
+            )
+            .await
+        })
+        .await?;
+    }
+
+    let mut dirs = Vec::new();
+    for c in changes {
+        if let Change::Dir { res, .. } = c {
+            dirs.extend([
+                format!("{:o}", res.mode),
+                res.owner.clone(),
+                res.group.clone(),
+                res.path.clone(),
+            ]);
+        }
+    }
+    if !dirs.is_empty() {
+        cx.phase("directories", &format!("{} directories", dirs.len() / 4), async {
+            cx.sh(
+                "creating directories",
+                r#"while [ $# -gt 0 ]; do install -d -m "$1" -o "$2" -g "$3" -- "$4"; chmod "$1" -- "$4"; chown "$2:$3" -- "$4"; shift 4; done"#,
+                dirs.clone(),
+            )
+            .await
+        })
+        .await?;
+    }
+
+    for c in changes {
+        if let Change::Binary { res, .. } = c {
+            let what = format!(
+                "uploading {} {} ({:.1} MB, verified by sha256)",
+                res.name,
+                res.version,
+                res.bytes.len() as f64 / 1e6
+            );
+            cx.phase("binaries", &what, async {
+                let opts = UploadOptions::default()
+                    .mode(0o755)
+                    .owner("root")
+                    .group("root");
+                ssh.upload(&res.bytes, &res.path, &opts).await?;
+                Ok(())
+            })
+            .await?;
+        }
+    }
+
+    // Before any input of a service changes: mark it for a restart and keep the files being
+    // replaced, so an interrupted run still restarts it and a rollback has the old copies.
+    let mut marks: Vec<BinaryName> = Vec::new();
+    let mut backups: Vec<String> = Vec::new();
+    for c in changes {
+        if let Change::File { res, change, .. } = c
+            && *change != FileChange::Create
+            && !matches!(change, FileChange::Meta { .. })
+        {
+            backups.push(res.path.clone());
+        }
+        if let Change::Restart { service, .. } = c {
+            marks.push(*service);
+        }
+    }
+    if !marks.is_empty() || !backups.is_empty() {
+        let mut args = vec![PENDING_DIR.to_owned(), PREVIOUS_DIR.to_owned()];
+        args.extend(marks.iter().map(|m| m.as_str().to_owned()));
+        args.push("--".into());
+        for b in &backups {
+            args.extend([b.clone(), previous_name(b)]);
+        }
+        cx.phase(
+            "prepare",
+            "marking restarts, keeping previous files",
+            async {
+                cx.sh(
+                    "marking restarts",
+                    r#"pending=$1 previous=$2; shift 2
+mkdir -p -m 0700 "$pending" "$previous"
+while [ "$1" != -- ]; do : > "$pending/$1"; shift; done; shift
+while [ $# -gt 0 ]; do cp -p -- "$1" "$previous/$2"; shift 2; done"#,
+                    args.clone(),
+                )
+                .await
+            },
+        )
+        .await?;
+    }
+
+    let files: Vec<_> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::File { res, change, .. } => Some((res, change)),
+            _ => None,
+        })
+        .collect();
+    if !files.is_empty() {
+        cx.phase("files", &format!("writing {} files", files.len()), async {
+            let mut meta = Vec::new();
+            for (res, change) in &files {
+                if matches!(change, FileChange::Meta { .. }) {
+                    meta.extend([
+                        format!("{:o}", res.mode),
+                        format!("{}:{}", res.owner, res.group),
+                        res.path.clone(),
+                    ]);
+                    continue;
+                }
+                let opts = UploadOptions::default()
+                    .mode(res.mode)
+                    .owner(&res.owner)
+                    .group(&res.group);
+                ssh.upload(&res.content, &res.path, &opts).await?;
+            }
+            if !meta.is_empty() {
+                cx.sh(
+                    "fixing owners and modes",
+                    r#"while [ $# -gt 0 ]; do chown "$2" -- "$3"; chmod "$1" -- "$3"; shift 3; done"#,
+                    meta,
+                )
+                .await?;
+            }
+            Ok(())
+        })
+        .await?;
+    }
+
+    if changes.iter().any(|c| matches!(c, Change::DaemonReload)) {
+        cx.phase("daemon-reload", "systemctl daemon-reload", async {
+            cx.sh("systemctl daemon-reload", "systemctl daemon-reload", vec![])
+                .await
+        })
+        .await?;
+    }
+
+    let enable: Vec<String> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::Enable(s) => Some(format!("{s}.service")),
+            _ => None,
+        })
+        .collect();
+    if !enable.is_empty() {
+        cx.phase("enable", &format!("enabling {}", enable.join(" ")), async {
+            cx.sh(
+                "enabling services",
+                r#"systemctl enable --quiet "$@""#,
+                enable.clone(),
+            )
+            .await
+        })
+        .await?;
+    }
+
+    for c in changes {
+        let (verb, service) = match c {
+            Change::Restart { service, .. } => ("restart", *service),
+            Change::Start(s) => ("start", *s),
+            _ => continue,
+        };
+        cx.phase("services", &format!("{verb}ing {service}"), async {
+            let unit = format!("{service}.service");
+            let out = ssh
+                .run(&RemoteCommand::shell(
+                    r#"systemctl "$1" "$2" && rm -f -- "$3""#,
+                    [verb, unit.as_str(), &format!("{PENDING_DIR}/{service}")],
+                ))
+                .await?;
+            if !out.success() {
+                let journal = ssh
+                    .run(&RemoteCommand::shell(
+                        r#"journalctl -u "$1" -n 3 --no-pager -o cat 2>/dev/null | tail -n 1"#,
+                        [unit.as_str()],
+                    ))
+                    .await
+                    .map(|o| o.stdout_text().trim().to_owned())
+                    .unwrap_or_default();
+                return Err(cx.fail(
+                    "services",
+                    format!(
+                        "systemctl {verb} {unit} failed ({}); last log line: {journal}; see `journalctl -u {unit}` there",
+                        out.stderr_text().lines().next().unwrap_or("").trim()
+                    ),
+                ));
+            }
+            Ok(())
+        })
+        .await?;
+    }
+
+    let unlock = changes.iter().any(|c| matches!(c, Change::UnlockWallet));
+    let sync = changes.iter().find_map(|c| match c {
+        Change::SyncAddresses { to, .. } => Some(*to),
+        _ => None,
+    });
+    if unlock || sync.is_some() {
+        wallet_steps(&cx, unlock, sync).await?;
+    }
+
+    if !changes.is_empty() {
+        cx.phase("health", "waiting for stakepoold /healthz", async {
+            wait_healthy(&cx).await
+        })
+        .await?;
+    }
+    journal.record(cx.name(), "done", "ok", "");
+    Ok(())
+}
+
+async fn wallet_steps(cx: &Ctx<'_>, unlock: bool, sync: Option<u32>) -> Result<(), StepError> {
+    let desired = &cx.plan.desired;
+    let secrets = &cx.config.secrets;
+    let link = WalletLink::open(
+        Arc::clone(cx.ssh),
+        &desired.wallet,
+        &secrets.exccwallet_rpc_password,
+    )
+    .await
+    .map_err(|e| cx.fail("wallet", e))?;
+    let c = &link.client;
+    // The wallet may still be starting (or creating itself from the seed).
+    cx.phase("wallet", "waiting for the wallet's RPC", async {
+        let deadline = Instant::now() + WALLET_TIMEOUT;
+        loop {
+            match c.wallet_info().await {
+                Ok(_) => return Ok(()),
+                Err(e) if Instant::now() >= deadline => {
+                    return Err(cx.fail(
+                        "wallet",
+                        format!(
+                            "exccwallet did not answer within {}s: {e}",
+                            WALLET_TIMEOUT.as_secs()
+                        ),
+                    ));
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+            }
+        }
+    })
+    .await?;
+    let xpub = c
+        .get_master_pub_key("default")
+        .await
+        .map_err(|e| cx.fail("wallet", e.to_string()))?;
+    if xpub != desired.wallet.voting_xpub {
+        return Err(cx.fail(
+            "wallet",
+            format!(
+                "the wallet's account xpub is {xpub}, but pool.voting_wallet_xpub is {}; fix secrets.wallet_seed or the xpub",
+                desired.wallet.voting_xpub
+            ),
+        ));
+    }
+    if unlock {
+        cx.phase("unlock", "unlocking the voting wallet", async {
+            let info = c
+                .wallet_info()
+                .await
+                .map_err(|e| cx.fail("unlock", e.to_string()))?;
+            if !info.unlocked {
+                c.wallet_passphrase(secrets.wallet_passphrase.expose(), 0)
+                    .await
+                    .map_err(|e| {
+                        cx.fail(
+                            "unlock",
+                            format!(
+                                "walletpassphrase failed ({e}); check secrets.wallet_passphrase"
+                            ),
+                        )
+                    })?;
+            }
+            Ok(())
+        })
+        .await?;
+    }
+    if let Some(to) = sync {
+        cx.phase(
+            "address-sync",
+            &format!("accountsyncaddressindex default 0 {to}"),
+            async {
+                let now = c
+                    .account_address_index("default", 0)
+                    .await
+                    .map_err(|e| cx.fail("address-sync", e.to_string()))?;
+                if now < to {
+                    c.account_sync_address_index("default", 0, to)
+                        .await
+                        .map_err(|e| cx.fail("address-sync", e.to_string()))?;
+                }
+                Ok(())
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+async fn wait_healthy(cx: &Ctx<'_>) -> Result<(), StepError> {
+    let deadline = Instant::now() + HEALTH_TIMEOUT;
+    loop {
+        let h = health(cx.ssh, cx.plan.desired.health_port).await;
+        match h {
+            Ok(h) if h.healthy => return Ok(()),
+            other if Instant::now() >= deadline => {
+                let why = match other {
+                    Ok(h) => h.problems.join("; "),
+                    Err(e) => e,
+                };
+                return Err(cx.fail(
+                    "health",
+                    format!(
+                        "stakepoold not healthy after {}s: {why}; see `journalctl -u stakepoold` there",
+                        HEALTH_TIMEOUT.as_secs()
+                    ),
+                ));
+            }
+            _ => tokio::time::sleep(Duration::from_millis(250)).await,
+        }
+    }
+}

@@ -1,0 +1,33 @@
+//! `poolctl plan`: print what apply would change; exit 0 (nothing), 2 (changes) or 1 (error).
+
+use std::io::Write;
+
+use anyhow::Context;
+use poolctl::config::PoolConfig;
+use poolctl::plan;
+
+use crate::cli::PoolArgs;
+
+pub fn run(args: PoolArgs, out: &mut impl Write) -> anyhow::Result<u8> {
+    let config = PoolConfig::load(&args.file)?;
+    let runtime = super::runtime()?;
+    let plans = runtime
+        .block_on(async {
+            let mut prepared = plan::prepare(config)?;
+            let hosts = plan::connect_all(&mut prepared.config, args.accept_new_host_keys).await?;
+            let plans = plan::plan_all(&prepared, &hosts).await;
+            for ssh in hosts {
+                if let Ok(ssh) = std::sync::Arc::try_unwrap(ssh) {
+                    ssh.close().await;
+                }
+            }
+            plans
+        })
+        .context("plan")?;
+    write!(out, "{}", plan::show::render(&plans))?;
+    Ok(if plans.iter().all(|p| p.is_empty()) {
+        0
+    } else {
+        2
+    })
+}

@@ -1,0 +1,164 @@
+//! The validated content of `pool.toml`.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use excc_chain::{Network, PoolFeePercent};
+
+use super::{Secret, SecretRef};
+use crate::host::{Fingerprint, SshOptions, SshTarget};
+
+/// Everything `pool.toml` declares, validated, with secrets resolved.
+#[derive(Clone, Debug)]
+pub struct PoolConfig {
+    /// The file it was loaded from (absolute).
+    pub path: PathBuf,
+    pub network: Network,
+    pub pool: PoolSettings,
+    /// Private key that logs in to every host.
+    pub ssh_identity: PathBuf,
+    /// Connect timeout per host, seconds.
+    pub ssh_connect_timeout: u64,
+    pub binaries: Vec<BinarySource>,
+    pub secrets: Secrets,
+    /// Extra `key=value` lines for exccd.conf, in file order.
+    pub exccd_settings: Vec<(String, String)>,
+    /// Extra `key=value` lines for exccwallet.conf, in file order.
+    pub exccwallet_settings: Vec<(String, String)>,
+    pub hosts: Vec<HostEntry>,
+}
+
+/// `[pool]`.
+#[derive(Clone, Debug)]
+pub struct PoolSettings {
+    pub fee_percent: PoolFeePercent,
+    /// The fee as written (`7.5`), for config files.
+    pub fee_text: String,
+    pub cold_wallet_xpub: String,
+    pub fee_address_count: u32,
+    pub voting_wallet_xpub: String,
+    pub voting_address_count: u32,
+}
+
+/// The three programs a voting host runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum BinaryName {
+    Exccd,
+    Exccwallet,
+    Stakepoold,
+}
+
+impl BinaryName {
+    pub const ALL: [BinaryName; 3] = [
+        BinaryName::Exccd,
+        BinaryName::Exccwallet,
+        BinaryName::Stakepoold,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BinaryName::Exccd => "exccd",
+            BinaryName::Exccwallet => "exccwallet",
+            BinaryName::Stakepoold => "stakepoold",
+        }
+    }
+
+    /// The simulator's subcommand standing in for this program.
+    pub fn simulator_mode(self) -> Option<&'static str> {
+        match self {
+            BinaryName::Exccd => Some("node"),
+            BinaryName::Exccwallet => Some("wallet"),
+            BinaryName::Stakepoold => None,
+        }
+    }
+}
+
+impl fmt::Display for BinaryName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `[binaries.NAME]`: where a program comes from and which bytes are expected.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BinarySource {
+    pub name: BinaryName,
+    /// Shown by plan and status.
+    pub version: String,
+    /// A local executable, or a `.tar.gz` release archive when `member` is set.
+    pub source: PathBuf,
+    /// The executable's path inside the archive.
+    pub member: Option<String>,
+    /// Expected SHA-256 (hex) of `source` (the archive itself for archives).
+    pub sha256: String,
+    /// The file is `excc-simnet`: run it as `excc-simnet node|wallet …`.
+    pub simulator: bool,
+    /// Line of `sha256` in pool.toml, for messages.
+    pub line: usize,
+}
+
+/// `[secrets]`: references, resolved.
+#[derive(Clone, Debug)]
+pub struct Secrets {
+    pub exccd_rpc_password: Secret,
+    pub exccwallet_rpc_password: Secret,
+    /// The voting wallet's private passphrase (creation and unlock).
+    pub wallet_passphrase: Secret,
+    /// The voting wallet's seed, hex; the same on every host.
+    pub wallet_seed: Secret,
+    /// Where each came from, for messages.
+    pub refs: Vec<(String, SecretRef)>,
+}
+
+/// `[[hosts]]`: one voting host.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HostEntry {
+    pub name: String,
+    pub address: String,
+    pub ssh_user: String,
+    pub ssh_port: u16,
+    /// The pinned host key; `None` until learned with `--accept-new-host-keys`.
+    pub host_key: Option<Fingerprint>,
+    /// Line of the `[[hosts]]` header.
+    pub line: usize,
+}
+
+impl HostEntry {
+    pub fn ssh_target(&self) -> SshTarget {
+        SshTarget::new(&self.name, &self.address)
+            .port(self.ssh_port)
+            .user(&self.ssh_user)
+    }
+}
+
+impl PoolConfig {
+    /// The directory of pool.toml: relative paths in it are relative to this.
+    pub fn dir(&self) -> PathBuf {
+        self.path
+            .parent()
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("."))
+    }
+
+    /// poolctl's local state next to pool.toml: CA, journal, logs, lock.
+    pub fn state_dir(&self) -> PathBuf {
+        self.dir().join(".poolctl")
+    }
+
+    pub fn binary(&self, name: BinaryName) -> &BinarySource {
+        self.binaries
+            .iter()
+            .find(|b| b.name == name)
+            .expect("the loader requires every binary")
+    }
+
+    pub fn host(&self, name: &str) -> Option<&HostEntry> {
+        self.hosts.iter().find(|h| h.name == name)
+    }
+
+    /// SSH options for every host.
+    pub fn ssh_options(&self) -> SshOptions {
+        SshOptions::new(&self.ssh_identity)
+            .connect_timeout(std::time::Duration::from_secs(self.ssh_connect_timeout))
+    }
+}

@@ -1,0 +1,322 @@
+//! Desired state + facts → the changes a host needs, in the order apply makes them.
+
+use std::collections::BTreeSet;
+
+use crate::config::BinaryName;
+use crate::host::sha256_hex;
+use crate::runtime::WalletFacts;
+
+use super::facts::{Facts, Meta, PathFact};
+use super::render::unit_path;
+use super::resource::{BinaryRes, DirRes, FileRes, HostDesired, Secrecy};
+
+/// How a file differs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FileChange {
+    /// It does not exist (or is not a regular file).
+    Create,
+    /// Its content differs (owner and mode are set too).
+    Content,
+    /// Only owner or mode differ.
+    Meta { was: Meta },
+}
+
+/// One change to a host. Apply makes them in the order they are listed.
+#[derive(Clone, Debug)]
+pub enum Change {
+    User(String),
+    Dir {
+        res: DirRes,
+        was: Option<Meta>,
+    },
+    Binary {
+        res: BinaryRes,
+        /// The version the wrapper points to now, if any.
+        previous: Option<String>,
+    },
+    File {
+        res: FileRes,
+        change: FileChange,
+        /// Unified diff (secrets masked), `<secret changed>`, or empty for metadata.
+        diff: String,
+    },
+    DaemonReload,
+    Enable(BinaryName),
+    Restart {
+        service: BinaryName,
+        reason: String,
+    },
+    Start(BinaryName),
+    UnlockWallet,
+    SyncAddresses {
+        now: Option<u32>,
+        to: u32,
+    },
+}
+
+impl Change {
+    /// Whether the change alters the host's files or services (everything does except the
+    /// run-time wallet steps, which a restart implies anyway).
+    pub fn service(&self) -> Option<BinaryName> {
+        match self {
+            Change::Restart { service, .. } => Some(*service),
+            Change::Start(s) | Change::Enable(s) => Some(*s),
+            _ => None,
+        }
+    }
+}
+
+/// The plan of one host.
+#[derive(Clone, Debug)]
+pub struct HostPlan {
+    pub desired: HostDesired,
+    pub changes: Vec<Change>,
+}
+
+impl HostPlan {
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+}
+
+/// The version named in a wrapper written by poolctl (`# NAME VERSION (sha256 …)`).
+pub fn wrapper_version(content: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(content).ok()?;
+    let line = text.lines().nth(1)?.strip_prefix("# ")?;
+    let mut words = line.split_whitespace();
+    words.next()?;
+    words.next().map(str::to_owned)
+}
+
+/// Computes the changes `desired` needs given `facts` and, when the wallet answered, `wallet`.
+pub fn diff(desired: &HostDesired, facts: &Facts, wallet: Option<&WalletFacts>) -> HostPlan {
+    let mut changes = Vec::new();
+    for u in &desired.users {
+        if !facts.users.contains(&u.name) {
+            changes.push(Change::User(u.name.clone()));
+        }
+    }
+    for d in &desired.dirs {
+        let want = Meta {
+            mode: d.mode,
+            owner: d.owner.clone(),
+            group: d.group.clone(),
+        };
+        match facts.paths.get(&d.path) {
+            Some(PathFact::Dir(meta)) if *meta == want => {}
+            Some(PathFact::Dir(meta)) => changes.push(Change::Dir {
+                res: d.clone(),
+                was: Some(meta.clone()),
+            }),
+            _ => changes.push(Change::Dir {
+                res: d.clone(),
+                was: None,
+            }),
+        }
+    }
+    let mut restart: BTreeSet<BinaryName> = BinaryName::ALL
+        .into_iter()
+        .filter(|n| facts.pending.contains(n.as_str()))
+        .collect();
+    let pending = restart.clone();
+    for b in &desired.binaries {
+        let present = matches!(
+            facts.paths.get(&b.path),
+            Some(PathFact::File { size, .. }) if *size == b.bytes.len() as u64
+        );
+        if !present {
+            let wrapper = format!("/usr/local/bin/{}", b.name);
+            let previous = match facts.paths.get(&wrapper) {
+                Some(PathFact::File {
+                    content: Some(c), ..
+                }) => wrapper_version(c),
+                _ => None,
+            };
+            changes.push(Change::Binary {
+                res: b.clone(),
+                previous,
+            });
+        }
+    }
+    let mut reload = false;
+    let units: Vec<String> = BinaryName::ALL.into_iter().map(unit_path).collect();
+    for f in &desired.files {
+        let want = Meta {
+            mode: f.mode,
+            owner: f.owner.clone(),
+            group: f.group.clone(),
+        };
+        let (change, diff) = match facts.paths.get(&f.path) {
+            Some(PathFact::File {
+                meta,
+                content,
+                sha256,
+                ..
+            }) => {
+                let same = match f.secrecy {
+                    Secrecy::Whole => sha256.as_deref() == Some(sha256_hex(&f.content).as_str()),
+                    _ => content.as_deref() == Some(f.content.as_slice()),
+                };
+                if !same {
+                    let old = content.as_deref().unwrap_or(b"");
+                    (Some(FileChange::Content), render_diff(f, old))
+                } else if *meta != want {
+                    (Some(FileChange::Meta { was: meta.clone() }), String::new())
+                } else {
+                    (None, String::new())
+                }
+            }
+            _ => (Some(FileChange::Create), render_diff(f, b"")),
+        };
+        let Some(change) = change else { continue };
+        if !matches!(change, FileChange::Meta { .. }) {
+            restart.extend(f.restarts.iter().copied());
+            reload |= units.contains(&f.path);
+        }
+        changes.push(Change::File {
+            res: f.clone(),
+            change,
+            diff,
+        });
+    }
+    if reload {
+        changes.push(Change::DaemonReload);
+    }
+    for s in &desired.services {
+        let fact = facts.services.get(s).cloned().unwrap_or_default();
+        if fact.enabled != "enabled" {
+            changes.push(Change::Enable(*s));
+        }
+    }
+    let mut wallet_starts = false;
+    for s in &desired.services {
+        let fact = facts.services.get(s).cloned().unwrap_or_default();
+        let active = fact.active == "active";
+        if restart.contains(s) && active {
+            let reason = if pending.contains(s) {
+                "an interrupted apply changed its inputs"
+            } else {
+                "its program, config or unit changed"
+            };
+            changes.push(Change::Restart {
+                service: *s,
+                reason: reason.to_owned(),
+            });
+        } else if !active {
+            changes.push(Change::Start(*s));
+        } else {
+            continue;
+        }
+        wallet_starts |= *s == BinaryName::Exccwallet;
+    }
+    let to = desired.wallet.sync_index;
+    match wallet {
+        Some(w) if !wallet_starts => {
+            if !w.unlocked {
+                changes.push(Change::UnlockWallet);
+            }
+            if w.address_index < to {
+                changes.push(Change::SyncAddresses {
+                    now: Some(w.address_index),
+                    to,
+                });
+            }
+        }
+        _ => {
+            changes.push(Change::UnlockWallet);
+            changes.push(Change::SyncAddresses { now: None, to });
+        }
+    }
+    HostPlan {
+        desired: desired.clone(),
+        changes,
+    }
+}
+
+/// Replaces the values of secret keys (`key=value`, `key = "value"`) with `<secret>`.
+fn mask(text: &str, keys: &[&str]) -> String {
+    text.lines()
+        .map(|line| match line.split_once('=') {
+            Some((k, _)) if keys.contains(&k.trim()) => format!("{}=<secret>", k.trim_end()),
+            _ => line.to_owned(),
+        })
+        .fold(String::new(), |mut acc, l| {
+            acc.push_str(&l);
+            acc.push('\n');
+            acc
+        })
+}
+
+/// The plan's view of a content change: a unified diff with secrets masked, or
+/// `<secret changed>` when only secret values differ (or the file is a secret).
+fn render_diff(f: &FileRes, old: &[u8]) -> String {
+    let new = &f.content;
+    let (old_text, new_text) = match (std::str::from_utf8(old), std::str::from_utf8(new)) {
+        (Ok(a), Ok(b)) => (a, b),
+        _ => return "<binary content changed>".to_owned(),
+    };
+    let (old_text, new_text) = match f.secrecy {
+        Secrecy::Whole => return "<secret changed>".to_owned(),
+        Secrecy::Public => (old_text.to_owned(), new_text.to_owned()),
+        Secrecy::Keys(keys) => {
+            let (a, b) = (mask(old_text, keys), mask(new_text, keys));
+            if a == b {
+                return "<secret changed>".to_owned();
+            }
+            (a, b)
+        }
+    };
+    similar::TextDiff::from_lines(&old_text, &new_text)
+        .unified_diff()
+        .context_radius(2)
+        .header(
+            &format!("{} (host)", f.path),
+            &format!("{} (pool.toml)", f.path),
+        )
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_secret_values() {
+        let text = "a=1\nrpcpass=hunter2\npassword = \"x\"\n";
+        assert_eq!(
+            mask(text, &["rpcpass", "password"]),
+            "a=1\nrpcpass=<secret>\npassword=<secret>\n"
+        );
+    }
+
+    fn conf(content: &str) -> FileRes {
+        FileRes {
+            path: "/etc/exccd/exccd.conf".into(),
+            owner: "exccd".into(),
+            group: "exccd".into(),
+            mode: 0o600,
+            content: content.as_bytes().to_vec(),
+            secrecy: Secrecy::Keys(&["rpcpass"]),
+            restarts: vec![BinaryName::Exccd],
+        }
+    }
+
+    #[test]
+    fn diffs_never_show_secrets() {
+        let f = conf("a=1\nrpcpass=new\n");
+        assert_eq!(render_diff(&f, b"a=1\nrpcpass=old\n"), "<secret changed>");
+        let d = render_diff(&f, b"a=2\nrpcpass=old\n");
+        assert!(d.contains("-a=2") && d.contains("+a=1"), "{d}");
+        assert!(!d.contains("new") && !d.contains("old"), "{d}");
+        let mut whole = conf("k");
+        whole.secrecy = Secrecy::Whole;
+        assert_eq!(render_diff(&whole, b""), "<secret changed>");
+    }
+
+    #[test]
+    fn wrapper_versions() {
+        let w = b"#!/bin/sh\n# exccd 2.7.6 (sha256 ab), installed by poolctl\nexec x \"$@\"\n";
+        assert_eq!(wrapper_version(w).as_deref(), Some("2.7.6"));
+        assert_eq!(wrapper_version(b"#!/bin/sh\n"), None);
+    }
+}

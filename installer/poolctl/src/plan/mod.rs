@@ -1,0 +1,197 @@
+//! `poolctl plan`: what would change on each voting host.
+//!
+//! [`prepare`] does everything that needs no host: load pool.toml (secrets resolved), read
+//! and verify the programs, open the pool CA and render each host's desired state
+//! ([`render`]). [`connect_all`] opens one SSH connection per host in parallel (pinned host
+//! keys). [`observe`] reads a host's facts without changing anything ([`facts`], plus the
+//! wallet's own answers), and [`diff::diff`] turns desired state and facts into [`Change`]s.
+//! Every failure here happens before apply changes anything on any host.
+
+pub mod binaries;
+pub mod diff;
+pub mod facts;
+pub mod render;
+pub mod resource;
+pub mod show;
+
+use std::sync::Arc;
+
+use tokio::task::JoinSet;
+
+use crate::ca::{CaError, PoolCa};
+use crate::config::writeback::{WritebackError, pin_host_key};
+use crate::config::{ConfigError, PoolConfig};
+use crate::host::{HostError, SshHost};
+use crate::runtime::{WalletFacts, WalletLink, wallet_facts};
+
+pub use binaries::{BinaryError, PreparedBinary};
+pub use diff::{Change, FileChange, HostPlan};
+pub use facts::Facts;
+pub use resource::{HostDesired, WalletRes};
+
+/// Why planning failed. Each variant displays as one line per problem.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Binary(#[from] BinaryError),
+    #[error(transparent)]
+    Ca(#[from] CaError),
+    #[error(transparent)]
+    Writeback(#[from] WritebackError),
+    /// One line per host that failed.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Hosts(Vec<HostError>),
+    #[error(
+        "{host}: the voting wallet's account xpub is {found}, but pool.voting_wallet_xpub is {expected}; the wallet was made from another seed: fix secrets.wallet_seed or the xpub"
+    )]
+    WrongWallet {
+        host: String,
+        found: String,
+        expected: String,
+    },
+}
+
+impl From<render::RenderError> for PlanError {
+    fn from(e: render::RenderError) -> Self {
+        match e {
+            render::RenderError::Ca(e) => PlanError::Ca(e),
+        }
+    }
+}
+
+/// pool.toml loaded and every host's desired state rendered.
+pub struct Prepared {
+    pub config: PoolConfig,
+    pub desired: Vec<HostDesired>,
+}
+
+/// Loads pool.toml, verifies the programs, renders every host. Touches no host.
+pub fn prepare(config: PoolConfig) -> Result<Prepared, PlanError> {
+    let binaries = binaries::prepare_all(&config)?;
+    let ca = PoolCa::open_or_create(&config.state_dir())?;
+    let desired = render::render_all(&config, &binaries, &ca)?;
+    Ok(Prepared { config, desired })
+}
+
+/// Connects to every host in parallel. A host without a pinned key is accepted only with
+/// `accept_new`, and its key is then written to pool.toml (comments kept). All failures
+/// are reported together.
+pub async fn connect_all(
+    config: &mut PoolConfig,
+    accept_new: bool,
+) -> Result<Vec<Arc<SshHost>>, PlanError> {
+    let options = config.ssh_options().accept_new_host_key(accept_new);
+    let mut tasks = JoinSet::new();
+    for (i, h) in config.hosts.iter().enumerate() {
+        let (target, key, options) = (h.ssh_target(), h.host_key.clone(), options.clone());
+        tasks.spawn(async move { (i, SshHost::connect(target, key.as_ref(), &options).await) });
+    }
+    let mut hosts: Vec<Option<Arc<SshHost>>> = vec![None; config.hosts.len()];
+    let mut errors = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        let (i, result) = joined.expect("connect task panicked");
+        match result {
+            Ok(ssh) => hosts[i] = Some(Arc::new(ssh)),
+            Err(e) => errors.push((i, e)),
+        }
+    }
+    if !errors.is_empty() {
+        errors.sort_by_key(|(i, _)| *i);
+        return Err(PlanError::Hosts(
+            errors.into_iter().map(|(_, e)| e).collect(),
+        ));
+    }
+    let hosts: Vec<Arc<SshHost>> = hosts.into_iter().map(|h| h.expect("connected")).collect();
+    for (entry, ssh) in config.hosts.iter_mut().zip(&hosts) {
+        if let Some(learned) = ssh.learned_host_key() {
+            pin_host_key(&config.path, &entry.name, learned)?;
+            entry.host_key = Some(learned.clone());
+        }
+    }
+    Ok(hosts)
+}
+
+/// What one host looks like now.
+#[derive(Clone, Debug)]
+pub struct Observed {
+    pub facts: Facts,
+    /// The wallet's answers; `None` when it is not running or did not answer.
+    pub wallet: Option<WalletFacts>,
+}
+
+/// Reads a host's facts and, when its wallet runs, the wallet's state. Changes nothing.
+pub async fn observe(
+    ssh: Arc<SshHost>,
+    desired: &HostDesired,
+    config: &PoolConfig,
+) -> Result<Observed, PlanError> {
+    let facts = facts::gather(&*ssh, desired)
+        .await
+        .map_err(|e| PlanError::Hosts(vec![e]))?;
+    let wallet_active = facts
+        .services
+        .get(&crate::config::BinaryName::Exccwallet)
+        .is_some_and(|s| s.active == "active");
+    let wallet = if wallet_active {
+        match WalletLink::open(
+            ssh,
+            &desired.wallet,
+            &config.secrets.exccwallet_rpc_password,
+        )
+        .await
+        {
+            Ok(link) => wallet_facts(&link).await.ok(),
+            Err(_) => None,
+        }
+    } else {
+        None
+    };
+    if let Some(w) = &wallet
+        && w.master_pubkey != desired.wallet.voting_xpub
+    {
+        return Err(PlanError::WrongWallet {
+            host: desired.host.name.clone(),
+            found: w.master_pubkey.clone(),
+            expected: desired.wallet.voting_xpub.clone(),
+        });
+    }
+    Ok(Observed { facts, wallet })
+}
+
+/// Plans every host in parallel.
+pub async fn plan_all(
+    prepared: &Prepared,
+    hosts: &[Arc<SshHost>],
+) -> Result<Vec<HostPlan>, PlanError> {
+    let config = Arc::new(prepared.config.clone());
+    let mut tasks = JoinSet::new();
+    for (i, (ssh, desired)) in hosts.iter().zip(&prepared.desired).enumerate() {
+        let (ssh, desired, config) = (Arc::clone(ssh), desired.clone(), Arc::clone(&config));
+        tasks.spawn(async move {
+            let observed = observe(ssh, &desired, &config).await;
+            (
+                i,
+                observed.map(|o| diff::diff(&desired, &o.facts, o.wallet.as_ref())),
+            )
+        });
+    }
+    let mut plans: Vec<Option<HostPlan>> = vec![None; hosts.len()];
+    let mut errors = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        let (i, result) = joined.expect("plan task panicked");
+        match result {
+            Ok(p) => plans[i] = Some(p),
+            Err(e) => errors.push((i, e)),
+        }
+    }
+    if let Some(pos) = errors.iter().map(|(i, _)| *i).min() {
+        let (_, e) = errors
+            .into_iter()
+            .find(|(i, _)| *i == pos)
+            .expect("min exists");
+        return Err(e);
+    }
+    Ok(plans.into_iter().map(|p| p.expect("planned")).collect())
+}

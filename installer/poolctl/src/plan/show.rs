@@ -1,0 +1,118 @@
+//! Printing a plan for the operator: one block per host, one line per change, diffs indented.
+
+use std::fmt::Write;
+
+use super::diff::{Change, FileChange, HostPlan};
+
+fn meta(owner: &str, group: &str, mode: u32) -> String {
+    format!("{owner}:{group} {mode:04o}")
+}
+
+/// `1.5 MB`.
+fn size(bytes: usize) -> String {
+    format!("{:.1} MB", bytes as f64 / 1e6)
+}
+
+/// One line (plus a diff for content changes) per change.
+pub fn describe(change: &Change) -> String {
+    match change {
+        Change::User(name) => format!("+ user {name} (system user and group)"),
+        Change::Dir { res, was: None } => {
+            format!(
+                "+ dir {} ({})",
+                res.path,
+                meta(&res.owner, &res.group, res.mode)
+            )
+        }
+        Change::Dir { res, was: Some(w) } => format!(
+            "~ dir {}: {} → {}",
+            res.path,
+            meta(&w.owner, &w.group, w.mode),
+            meta(&res.owner, &res.group, res.mode)
+        ),
+        Change::Binary { res, previous } => format!(
+            "+ binary {} {}{} (sha256 {}…, {}) as {}",
+            res.name,
+            previous
+                .as_ref()
+                .map(|p| format!("{p} → "))
+                .unwrap_or_default(),
+            res.version,
+            &res.sha256[..16],
+            size(res.bytes.len()),
+            res.path
+        ),
+        Change::File { res, change, diff } => {
+            let head = match change {
+                FileChange::Create => format!(
+                    "+ file {} ({})",
+                    res.path,
+                    meta(&res.owner, &res.group, res.mode)
+                ),
+                FileChange::Content => format!(
+                    "~ file {} ({})",
+                    res.path,
+                    meta(&res.owner, &res.group, res.mode)
+                ),
+                FileChange::Meta { was } => format!(
+                    "~ file {}: {} → {}",
+                    res.path,
+                    meta(&was.owner, &was.group, was.mode),
+                    meta(&res.owner, &res.group, res.mode)
+                ),
+            };
+            if diff.is_empty() {
+                head
+            } else if !diff.contains('\n') {
+                format!("{head}: {diff}")
+            } else {
+                let mut out = head;
+                for line in diff.lines() {
+                    let _ = write!(out, "\n      {line}");
+                }
+                out
+            }
+        }
+        Change::DaemonReload => "* systemctl daemon-reload".to_owned(),
+        Change::Enable(s) => format!("* enable {s}.service"),
+        Change::Restart { service, reason } => format!("* restart {service} ({reason})"),
+        Change::Start(s) => format!("* start {s}"),
+        Change::UnlockWallet => "* unlock the voting wallet (walletpassphrase)".to_owned(),
+        Change::SyncAddresses { now, to } => format!(
+            "* sync the voting account's addresses: accountsyncaddressindex default 0 {to}{}",
+            now.map(|n| format!(" (now {n})")).unwrap_or_default()
+        ),
+    }
+}
+
+/// The whole plan as text.
+pub fn render(plans: &[HostPlan]) -> String {
+    let mut out = String::new();
+    let mut changed = 0;
+    for p in plans {
+        let h = &p.desired.host;
+        if p.is_empty() {
+            let _ = writeln!(out, "{} ({}): no changes", h.name, h.address);
+            continue;
+        }
+        changed += 1;
+        let _ = writeln!(
+            out,
+            "{} ({}): {} change{}",
+            h.name,
+            h.address,
+            p.changes.len(),
+            if p.changes.len() == 1 { "" } else { "s" }
+        );
+        for c in &p.changes {
+            let _ = writeln!(out, "  {}", describe(c));
+        }
+    }
+    let _ = writeln!(
+        out,
+        "Plan: {changed} of {} host{} to change.",
+        plans.len(),
+        if plans.len() == 1 { "" } else { "s" }
+    );
+    out
+}
