@@ -105,6 +105,18 @@ pub async fn apply_host(
     };
     let changes = &plan.changes;
 
+    // Temporary files of uploads an interrupted run left behind (the upload is atomic, so
+    // they were never in use).
+    let mut dirs: Vec<String> = plan.desired.dirs.iter().map(|d| d.path.clone()).collect();
+    dirs.push("/usr/local/bin".to_owned());
+    dirs.push("/etc/systemd/system".to_owned());
+    cx.sh(
+        "removing stale upload files",
+        r#"for d; do rm -f -- "$d"/.poolctl-upload.*; done"#,
+        dirs,
+    )
+    .await?;
+
     let users: Vec<String> = changes
         .iter()
         .filter_map(|c| match c {

@@ -16,11 +16,20 @@ pub fn run(args: PoolArgs, quiet: bool, out: &mut impl Write) -> anyhow::Result<
         .block_on(apply(&args.file, &options))
         .context("apply")?;
     let changed = report.plans.iter().filter(|p| !p.is_empty()).count();
-    writeln!(
-        out,
-        "apply: {changed} of {} hosts changed, all healthy; log in {}",
-        report.plans.len(),
-        report.log.display()
-    )?;
+    if changed == 0 {
+        writeln!(
+            out,
+            "apply: nothing to change on {} hosts; log in {}",
+            report.plans.len(),
+            report.log.display()
+        )?;
+    } else {
+        writeln!(
+            out,
+            "apply: {changed} of {} hosts changed and healthy; log in {}",
+            report.plans.len(),
+            report.log.display()
+        )?;
+    }
     Ok(())
 }

@@ -494,7 +494,7 @@ impl Loader<'_> {
                 values.push(None);
                 continue;
             };
-            match r.resolve() {
+            match r.resolve(&self.dir) {
                 Ok(s) => values.push(Some(s)),
                 Err(reason) => {
                     self.push(line, key, reason);

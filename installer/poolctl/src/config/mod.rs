@@ -19,3 +19,6 @@ pub use secret::{Secret, SecretRef};
 
 /// `pool.toml` unless `-f` says otherwise.
 pub const DEFAULT_FILE: &str = "pool.toml";
+
+#[cfg(test)]
+mod tests;

@@ -56,14 +56,15 @@ impl fmt::Display for Secret {
 }
 
 impl SecretRef {
-    /// Reads the secret. Errors are one line saying what to do; they never contain the value.
-    pub fn resolve(&self) -> Result<Secret, String> {
+    /// Reads the secret; a command runs in `dir` (pool.toml's directory). Errors are one
+    /// line saying what to do; they never contain the value.
+    pub fn resolve(&self, dir: &Path) -> Result<Secret, String> {
         let value = match self {
             SecretRef::File(path) => read_private_file(path)?,
             SecretRef::Env(var) => std::env::var(var).map_err(|_| {
                 format!("environment variable {var} is not set (export it before running poolctl)")
             })?,
-            SecretRef::Command(argv) => run_command(argv)?,
+            SecretRef::Command(argv) => run_command(argv, dir)?,
         };
         let value = value.trim_end_matches(['\n', '\r']).to_owned();
         if value.is_empty() {
@@ -103,12 +104,13 @@ fn read_private_file(path: &Path) -> Result<String, String> {
     })
 }
 
-fn run_command(argv: &[String]) -> Result<String, String> {
+fn run_command(argv: &[String], dir: &Path) -> Result<String, String> {
     let (program, args) = argv
         .split_first()
         .ok_or_else(|| "the secret command is empty".to_owned())?;
     let out = Command::new(program)
         .args(args)
+        .current_dir(dir)
         .stdin(Stdio::null())
         .stderr(Stdio::piped())
         .output()
@@ -151,17 +153,19 @@ mod tests {
         let path = dir.path().join("s");
         std::fs::write(&path, "hunter2\n").unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-        let err = SecretRef::File(path.clone()).resolve().unwrap_err();
+        let err = SecretRef::File(path.clone())
+            .resolve(dir.path())
+            .unwrap_err();
         assert!(
             err.contains("mode 0644") && err.contains("chmod 600"),
             "{err}"
         );
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
-        let s = SecretRef::File(path).resolve().unwrap();
+        let s = SecretRef::File(path).resolve(dir.path()).unwrap();
         assert_eq!(s.expose(), "hunter2");
         assert_eq!(format!("{s} {s:?}"), "<secret> <secret>");
         let err = SecretRef::File(dir.path().join("missing"))
-            .resolve()
+            .resolve(Path::new("/"))
             .unwrap_err();
         assert!(err.contains("no such file"), "{err}");
     }
@@ -169,15 +173,15 @@ mod tests {
     #[test]
     fn env_and_command_secrets() {
         let err = SecretRef::Env("POOLCTL_TEST_SURELY_UNSET".into())
-            .resolve()
+            .resolve(Path::new("/"))
             .unwrap_err();
         assert!(err.contains("is not set"), "{err}");
         let s = SecretRef::Command(vec!["echo".into(), "abc".into()])
-            .resolve()
+            .resolve(Path::new("/"))
             .unwrap();
         assert_eq!(s.expose(), "abc");
         let err = SecretRef::Command(vec!["false".into()])
-            .resolve()
+            .resolve(Path::new("/"))
             .unwrap_err();
         assert!(err.contains("failed"), "{err}");
     }

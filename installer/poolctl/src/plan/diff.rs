@@ -222,7 +222,17 @@ pub fn diff(desired: &HostDesired, facts: &Facts, wallet: Option<&WalletFacts>) 
                 });
             }
         }
-        _ => {
+        // A (re)started wallet comes up locked; its address index survives in its file.
+        Some(w) => {
+            changes.push(Change::UnlockWallet);
+            if w.address_index < to {
+                changes.push(Change::SyncAddresses {
+                    now: Some(w.address_index),
+                    to,
+                });
+            }
+        }
+        None => {
             changes.push(Change::UnlockWallet);
             changes.push(Change::SyncAddresses { now: None, to });
         }
