@@ -39,6 +39,9 @@ pub struct Shared {
     store_lock: Mutex<()>,
     /// Block hash → height, for the fee check's ticket heights.
     heights: Mutex<HashMap<ChainHash, i64>>,
+    /// Hash160s of the wallet's imported scripts: tickets voting through them are the pool's.
+    pool_scripts: RwLock<std::collections::HashSet<[u8; 20]>>,
+    scripts_refreshed: Mutex<std::time::Instant>,
 }
 
 /// Builds an RPC client configuration from a config section.
@@ -97,6 +100,8 @@ impl Shared {
             store,
             store_lock: Mutex::new(()),
             heights: Mutex::new(HashMap::new()),
+            pool_scripts: RwLock::new(Default::default()),
+            scripts_refreshed: Mutex::new(std::time::Instant::now()),
             config,
         }))
     }
@@ -142,21 +147,63 @@ impl Shared {
         Ok(height)
     }
 
-    /// Reads a ticket from the wallet and records its fee verdict.
-    /// The fee is checked at the height of the block the ticket was mined in, as the wallet does.
-    pub async fn classify(&self, ticket: ChainHash) -> Result<Classified, excc_rpc::Error> {
-        let tx = match self.wallet.get_transaction(&ticket, true).await {
+    /// The raw ticket and the height of its block: from exccd's transaction
+    /// index (one call), or, where exccd runs without `txindex`, from the
+    /// wallet (`gettransaction`) and the block header. `None` when unmined or
+    /// unknown to both.
+    async fn ticket_tx(
+        &self,
+        ticket: &ChainHash,
+    ) -> Result<Option<(String, i64)>, excc_rpc::Error> {
+        match self.node.get_raw_transaction_verbose(ticket).await {
+            Ok(raw) if raw.blockhash.is_some() => return Ok(Some((raw.hex, raw.blockheight))),
+            Ok(_) => return Ok(None),
+            Err(e) if e.rpc_code() == Some(-5) => {}
+            Err(e) => return Err(e),
+        }
+        let tx = match self.wallet.get_transaction(ticket, true).await {
             Ok(tx) => tx,
             // -5: "No information for transaction": not a wallet transaction.
-            Err(e) if e.rpc_code() == Some(-5) => return Ok(Classified::NotOurs),
+            Err(e) if e.rpc_code() == Some(-5) => return Ok(None),
             Err(e) => return Err(e),
         };
         let Some(block) = tx.blockhash else {
+            return Ok(None);
+        };
+        Ok(Some((tx.hex, self.block_height(&block).await?)))
+    }
+
+    /// Hash160s of the wallet's imported scripts (the users' 1-of-2 addresses).
+    pub async fn refresh_pool_scripts(&self) -> Result<(), excc_rpc::Error> {
+        let addrs = self.wallet.get_addresses_by_account("imported").await?;
+        let set = addrs
+            .iter()
+            .filter_map(|a| excc_chain::Address::decode_for(a, self.config.network).ok())
+            .filter(|a| a.is_p2sh())
+            .map(|a| a.hash160())
+            .collect();
+        *self.pool_scripts.write().expect("scripts lock") = set;
+        Ok(())
+    }
+
+    fn is_pool_script(&self, address: &Address) -> bool {
+        address.is_p2sh()
+            && self
+                .pool_scripts
+                .read()
+                .expect("scripts lock")
+                .contains(&address.hash160())
+    }
+
+    /// Reads a ticket and, if it votes through one of the wallet's imported
+    /// scripts, records its fee verdict. The fee is checked at the height of the
+    /// block the ticket was mined in, as the wallet does.
+    pub async fn classify(&self, ticket: ChainHash) -> Result<Classified, excc_rpc::Error> {
+        let Some((hex, height)) = self.ticket_tx(&ticket).await? else {
             return Ok(Classified::NotOurs);
         };
-        let height = self.block_height(&block).await?;
         let evaluated = evaluate_ticket(
-            &tx.hex,
+            &hex,
             height,
             &self.fees,
             self.config.pool_fees,
@@ -165,10 +212,28 @@ impl Shared {
         let (address, verdict) = match evaluated {
             Ok(v) => v,
             Err(e) => {
-                tracing::warn!(%ticket, error = %e, "wallet transaction is not a readable ticket; not voting it");
+                tracing::warn!(%ticket, error = %e, "not a readable ticket; not voting it");
                 return Ok(Classified::NotOurs);
             }
         };
+        if !self.is_pool_script(&address) {
+            // A script imported since the last refresh? (At most one refresh a
+            // second: most tickets on a real network are other people's.)
+            let stale = {
+                let mut last = self.scripts_refreshed.lock().expect("refresh lock");
+                let stale = last.elapsed() >= std::time::Duration::from_secs(1);
+                if stale {
+                    *last = std::time::Instant::now();
+                }
+                stale
+            };
+            if stale {
+                self.refresh_pool_scripts().await?;
+            }
+            if !self.is_pool_script(&address) {
+                return Ok(Classified::NotOurs);
+            }
+        }
         if let Verdict::Ignored(reason) = verdict {
             tracing::info!(%ticket, %address, ?reason, "low-fee ticket: not voted unless an admin adds it");
         }
@@ -215,6 +280,7 @@ impl Shared {
     pub async fn resync(self: &Arc<Self>) -> Result<(), ResyncError> {
         for _ in 0..5 {
             let before = self.node.get_best_block_hash().await?;
+            self.refresh_pool_scripts().await?;
             let live = self.live_pool_tickets().await?;
             let started = std::time::Instant::now();
             self.tickets

@@ -280,6 +280,7 @@ impl StakepooldService for Api {
             .import_script(&script, false, None)
             .await
             .map_err(rpc_status)?;
+        self.0.refresh_pool_scripts().await.map_err(rpc_status)?;
         Ok(Response::new(pb::ImportNewScriptResponse {
             height_imported: tip.height,
         }))
@@ -304,6 +305,7 @@ impl StakepooldService for Api {
                 .await
                 .map_err(rpc_status)?;
         }
+        self.0.refresh_pool_scripts().await.map_err(rpc_status)?;
         tracing::info!(scripts = n, rescan_from = from, "imported missing scripts");
         Ok(Response::new(pb::ImportMissingScriptsResponse {}))
     }
