@@ -160,6 +160,18 @@ pub async fn start_pool_wallet(
     node: &Daemon,
     cold_xpub: &str,
 ) -> Daemon {
+    start_pool_wallet_with(root, name, node, cold_xpub, &[]).await
+}
+
+/// Like [`start_pool_wallet`] with extra wallet flags (`--enablevoting`, …); the
+/// simulator's fault-injection methods (`--simadmin`) are always on here.
+pub async fn start_pool_wallet_with(
+    root: &std::path::Path,
+    name: &str,
+    node: &Daemon,
+    cold_xpub: &str,
+    extra: &[String],
+) -> Daemon {
     let seed = root.join(format!("{name}.seed"));
     crate::pki::write_private(&seed, POOL_SEED_HEX);
     let w = start_wallet(
@@ -172,7 +184,11 @@ pub async fn start_pool_wallet(
             "--privpass=password".into(),
             format!("--stakepoolcoldextkey={cold_xpub}:100"),
             "--poolfees=7.5".into(),
-        ],
+            "--simadmin".into(),
+        ]
+        .into_iter()
+        .chain(extra.iter().cloned())
+        .collect::<Vec<_>>(),
     )
     .await;
     w.ok("walletpassphrase", json!(["password", 0])).await;

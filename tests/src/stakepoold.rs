@@ -94,6 +94,45 @@ impl Stakepoold {
         (wallet_addr, wallet_cert): (&str, &Path),
         cold_xpub: &str,
     ) -> Stakepoold {
+        Self::launch(
+            root,
+            name,
+            pki,
+            (node_addr, node_cert),
+            (wallet_addr, wallet_cert),
+            cold_xpub,
+            false,
+        )
+        .await
+    }
+
+    /// Starts stakepoold for a voting node where it must refuse to run; returns
+    /// whether it exited successfully and its log.
+    pub async fn run_expecting_exit(
+        root: &Path,
+        name: &str,
+        pki: &PoolPki,
+        node: &Daemon,
+        wallet: &Daemon,
+        cold_xpub: &str,
+    ) -> (bool, String) {
+        let node = (node.addr.as_str(), node.cert.as_path());
+        let wallet = (wallet.addr.as_str(), wallet.cert.as_path());
+        let mut s = Self::launch(root, name, pki, node, wallet, cold_xpub, true).await;
+        let status = s.proc.child.wait().expect("wait for stakepoold");
+        (status.success(), s.proc.log_text())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn launch(
+        root: &Path,
+        name: &str,
+        pki: &PoolPki,
+        (node_addr, node_cert): (&str, &Path),
+        (wallet_addr, wallet_cert): (&str, &Path),
+        cold_xpub: &str,
+        expect_exit: bool,
+    ) -> Stakepoold {
         let dir = root.join(name);
         std::fs::create_dir_all(&dir).unwrap();
         let server = pki.ca.issue(&format!("{name}-grpc"), &dir);
@@ -150,7 +189,9 @@ rpc_timeout_ms = 5000
             grpc_port,
             http_port,
         };
-        s.wait_http().await;
+        if !expect_exit {
+            s.wait_http().await;
+        }
         s
     }
 
