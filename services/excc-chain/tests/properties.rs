@@ -47,6 +47,7 @@ proptest! {
         let _ = parse_commitment(Network::Simnet, &data);
         let _ = extract_address(Network::Simnet, &data);
         let _ = Transaction::parse(&data);
+        let _ = excc_chain::BlockHeader::parse(&data);
     }
 
     #[test]

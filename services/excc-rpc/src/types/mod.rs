@@ -27,7 +27,7 @@ pub use envelope::{
     encode_reply,
 };
 pub use gofloat::GoFloat;
-pub use header::{BlockHeader, HeaderError};
+pub use header::BlockHeader;
 pub use notification::{Notification, NotificationError, RawHeader, TicketSpend};
 pub use stakepool::{PoolTicketStatus, PoolUserTicket, StakePoolUserInfo};
 pub use tickets::{BitsetError, TicketList, decode_exists_bitset, encode_exists_bitset};

@@ -36,7 +36,7 @@ impl RawHeader {
 
     /// Block hash, when the header decoded.
     pub fn hash(&self) -> Option<ChainHash> {
-        self.parsed.as_ref().map(|h| h.hash)
+        self.parsed.as_ref().map(|h| h.hash())
     }
 
     /// Block height, when the header decoded.

@@ -96,7 +96,7 @@ impl Chain {
             nonce: 0,
             extra_data: [0; 32],
             stake_version: 0,
-            solution: [0; SOLUTION_LEN],
+            equihash_solution: [0; SOLUTION_LEN],
         };
         // The genesis block keeps the network's real hash so clients that check it agree.
         let hash: ChainHash = params.genesis_hash.parse().expect("valid genesis hash");
@@ -556,7 +556,7 @@ impl Chain {
             nonce: 0,
             extra_data: extra,
             stake_version: 0,
-            solution: [0; SOLUTION_LEN],
+            equihash_solution: [0; SOLUTION_LEN],
         };
         let hash = header.hash();
 

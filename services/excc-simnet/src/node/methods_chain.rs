@@ -10,6 +10,7 @@ use excc_rpc::types::{
 use serde_json::Value;
 
 use super::Node;
+use crate::chain::header::HeaderExt;
 use crate::rpc::envelope::{Json, RpcResult, params};
 
 pub fn version_info(s: &str, build: &str) -> VersionInfo {
@@ -125,7 +126,7 @@ pub fn getblockheader(node: &Arc<Node>, p: &[Value]) -> RpcResult {
         chainwork: format!("{:064x}", 2 * (u64::from(height) + 1)),
         previousblockhash: (height > 0).then_some(h.prev_block),
         nextblockhash: c.block_at(height + 1).map(|n| n.hash),
-        equihashsolution: base64::engine::general_purpose::STANDARD.encode(h.solution),
+        equihashsolution: base64::engine::general_purpose::STANDARD.encode(h.equihash_solution),
     };
     Ok(Json::of(&v))
 }

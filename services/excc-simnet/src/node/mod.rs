@@ -65,7 +65,9 @@ impl Node {
         for peer in peers {
             let hex_tx = hex_tx.to_string();
             tokio::spawn(async move {
-                let r = peer.call_raw("sendrawtransaction", vec![hex_tx.into()]).await;
+                let r = peer
+                    .call_raw("sendrawtransaction", vec![hex_tx.into()])
+                    .await;
                 if let Err(e) = r {
                     tracing::debug!(peer = peer.server(), error = %e, "transaction not relayed");
                 }
