@@ -425,7 +425,7 @@ async fn wait_running(dir: &Path, host: &LabHost, deadline: Instant) -> Result<(
 
 /// Tears the lab in `dir` down: stops every container (SIGRTMIN+4, then SIGKILL after a
 /// grace period), unmounts the overlays, deletes the namespaces, veths, cgroups and bridge,
-/// and removes the hosts' directories and `lab.json`. Works from any partial state (after a
+/// and removes the hosts' directories, the lab pool (`DIR/pool`) and `lab.json`. Works from any partial state (after a
 /// crash too). Keeps the cached base rootfs and the client key.
 pub async fn down(dir: &Path, progress: Progress<'_>) -> Result<DownReport, LabError> {
     system::require_root()?;
@@ -465,9 +465,12 @@ async fn teardown(dir: &Path, progress: Progress<'_>) -> Result<DownReport, LabE
         net::delete_link(net::BRIDGE).await?;
         report.bridge = true;
     }
-    let hosts_dir = dir.join("hosts");
-    if hosts_dir.exists() {
-        std::fs::remove_dir_all(&hosts_dir).map_err(LabError::io("cannot remove", &hosts_dir))?;
+    // The hosts' directories, and the lab pool (its CA, journal and secrets were for them).
+    for sub in ["hosts", "pool"] {
+        let d = dir.join(sub);
+        if d.exists() {
+            std::fs::remove_dir_all(&d).map_err(LabError::io("cannot remove", &d))?;
+        }
     }
     LabState::remove(&dir);
 

@@ -2,9 +2,10 @@
 //! built in this workspace, the lab's pinned host keys and client key, and secrets in
 //! mode-0600 files under `DIR/pool/secrets/` (random on first use, then kept).
 //!
-//! An existing pool.toml is updated in place (host keys, binaries' sha256) with toml_edit,
-//! so an operator's edits survive `lab up`; it is written afresh only when missing or when
-//! the lab's host list changed.
+//! An existing pool.toml is updated in place (host keys, and the sha256 of programs that
+//! are still the workspace's builds) with toml_edit, so an operator's edits survive
+//! `lab up`; it is written afresh when missing or when the lab's host list changed.
+//! `lab down` removes `DIR/pool` with the hosts it was for.
 
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
@@ -126,7 +127,7 @@ pub fn write_pool_toml(state: &LabState) -> Result<PathBuf, LabError> {
 
     let path = pool_toml_path(&state.dir);
     if let Ok(text) = std::fs::read_to_string(&path)
-        && let Some(updated) = update(&text, state, &sim_sha, &sp_sha)
+        && let Some(updated) = update(&text, state, (&simnet, &sim_sha), (&stakepoold, &sp_sha))
     {
         if updated != text {
             write_atomic(&path, &updated).map_err(LabError::io("cannot write", &path))?;
@@ -196,7 +197,12 @@ lotteryseed = "excc-lab"
 
 /// Refreshes host keys and sha256 in an existing lab pool.toml; `None` when its hosts are
 /// not the lab's (then it is written afresh).
-fn update(text: &str, state: &LabState, sim_sha: &str, sp_sha: &str) -> Option<String> {
+fn update(
+    text: &str,
+    state: &LabState,
+    (simnet, sim_sha): (&Path, &str),
+    (stakepoold, sp_sha): (&Path, &str),
+) -> Option<String> {
     let mut doc: DocumentMut = text.parse().ok()?;
     let names: Vec<&str> = doc
         .get("hosts")?
@@ -208,15 +214,20 @@ fn update(text: &str, state: &LabState, sim_sha: &str, sp_sha: &str) -> Option<S
     if names != lab {
         return None;
     }
-    for (name, sha) in [
-        ("exccd", sim_sha),
-        ("exccwallet", sim_sha),
-        ("stakepoold", sp_sha),
+    for (name, built, sha) in [
+        ("exccd", simnet, sim_sha),
+        ("exccwallet", simnet, sim_sha),
+        ("stakepoold", stakepoold, sp_sha),
     ] {
         let b = doc
             .get_mut("binaries")?
             .get_mut(name)?
             .as_table_like_mut()?;
+        // Only the workspace's own builds are refreshed; a program the operator pointed
+        // elsewhere keeps its pinned digest.
+        if b.get("path").and_then(|p| p.as_str()) != Some(&*built.to_string_lossy()) {
+            continue;
+        }
         if let Some(v) = b.get_mut("sha256").and_then(|i| i.as_value_mut()) {
             let decor = v.decor().clone();
             *v = sha.into();

@@ -323,6 +323,120 @@ mod tests {
         assert_eq!(render_diff(&whole, b""), "<secret changed>");
     }
 
+    fn desired() -> HostDesired {
+        use crate::config::HostEntry;
+        use crate::plan::resource::WalletRes;
+        HostDesired {
+            host: HostEntry {
+                name: "voting1".into(),
+                address: "10.0.0.1".into(),
+                ssh_user: "root".into(),
+                ssh_port: 22,
+                host_key: None,
+                line: 1,
+            },
+            users: Vec::new(),
+            dirs: Vec::new(),
+            binaries: Vec::new(),
+            files: vec![conf("a=1\n")],
+            services: BinaryName::ALL.to_vec(),
+            wallet: WalletRes {
+                rpc_port: 1,
+                rpc_user: "u".into(),
+                cert_pem: String::new(),
+                voting_xpub: "x".into(),
+                sync_index: 10,
+            },
+            health_port: 2,
+        }
+    }
+
+    fn converged() -> (Facts, WalletFacts) {
+        use super::super::facts::ServiceFact;
+        let mut facts = Facts::default();
+        facts.paths.insert(
+            "/etc/exccd/exccd.conf".into(),
+            PathFact::File {
+                meta: Meta {
+                    mode: 0o600,
+                    owner: "exccd".into(),
+                    group: "exccd".into(),
+                },
+                size: 4,
+                content: Some(b"a=1\n".to_vec()),
+                sha256: None,
+            },
+        );
+        for s in BinaryName::ALL {
+            facts.services.insert(
+                s,
+                ServiceFact {
+                    active: "active".into(),
+                    enabled: "enabled".into(),
+                },
+            );
+        }
+        let wallet = WalletFacts {
+            unlocked: true,
+            connected: true,
+            voting: false,
+            address_index: 10,
+            master_pubkey: "x".into(),
+        };
+        (facts, wallet)
+    }
+
+    #[test]
+    fn converged_host_needs_nothing() {
+        let (facts, wallet) = converged();
+        assert!(diff(&desired(), &facts, Some(&wallet)).is_empty());
+    }
+
+    #[test]
+    fn interrupted_apply_still_restarts() {
+        // The file was written but the restart never happened: the marker says so.
+        let (mut facts, wallet) = converged();
+        facts.pending.insert("exccd".into());
+        let plan = diff(&desired(), &facts, Some(&wallet));
+        assert!(
+            matches!(
+                plan.changes.as_slice(),
+                [Change::Restart { service: BinaryName::Exccd, reason }] if reason.contains("interrupted")
+            ),
+            "{:?}",
+            plan.changes
+        );
+    }
+
+    #[test]
+    fn locked_wallet_and_owner_change() {
+        let (mut facts, mut wallet) = converged();
+        wallet.unlocked = false;
+        wallet.address_index = 3;
+        if let Some(PathFact::File { meta, .. }) = facts.paths.get_mut("/etc/exccd/exccd.conf") {
+            meta.mode = 0o644;
+        }
+        let plan = diff(&desired(), &facts, Some(&wallet));
+        assert!(
+            matches!(
+                plan.changes.as_slice(),
+                [
+                    Change::File {
+                        change: FileChange::Meta { .. },
+                        ..
+                    },
+                    Change::UnlockWallet,
+                    Change::SyncAddresses {
+                        now: Some(3),
+                        to: 10
+                    }
+                ]
+            ),
+            "{:?}",
+            plan.changes
+        );
+    }
+
     #[test]
     fn wrapper_versions() {
         let w = b"#!/bin/sh\n# exccd 2.7.6 (sha256 ab), installed by poolctl\nexec x \"$@\"\n";

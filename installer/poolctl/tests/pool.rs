@@ -1,0 +1,420 @@
+//! `poolctl plan`/`apply`/`status` against three real lab hosts (systemd-nspawn containers
+//! with sshd and systemd), driven through the `poolctl` binary like an operator would:
+//!
+//! * `lab up --hosts 3` ends with a working pool: apply from scratch reaches healthy
+//!   stakepoold on all three; `plan` right after exits 0; `status` says healthy.
+//! * Editing pool.toml (the pool fee, then a program version) gives exactly the expected plan
+//!   (diffs, restarts) and apply converges (plan exits 0 again).
+//! * Killing apply mid-upload (its SSH connections die) and re-running converges; the
+//!   previous program version and replaced files stay on the host for a rollback.
+//! * A wrong host key, a missing secret file, a binary with the wrong sha256 and an
+//!   unreachable host each fail with a one-line reason before any host is changed.
+//! * `--accept-new-host-keys` pins an unknown key into pool.toml, keeping comments.
+//!
+//! Needs root (the lab). Not root: prints why and returns; as root (CI) it must run through.
+//! Needs `excc-simnet` and `stakepoold` built next to poolctl (`cargo test --workspace` does).
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use poolctl::lab::{LabState, is_root};
+
+/// The lab tests' directory and machine-wide lock (shared with tests/lab.rs).
+const DIR: &str = "/var/tmp/excc-lab-test";
+
+fn poolctl(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_poolctl"))
+        .args(args)
+        .output()
+        .expect("run poolctl")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Runs poolctl, expects exit status `code`, returns stdout; stderr goes to the test log.
+fn expect(code: i32, args: &[&str]) -> String {
+    let out = poolctl(args);
+    eprint!("{}", text(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "poolctl {args:?}:\nstdout: {}\nstderr: {}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    text(&out.stdout)
+}
+
+struct LabGuard;
+
+impl Drop for LabGuard {
+    fn drop(&mut self) {
+        let _ = poolctl(&["lab", "down", "--dir", DIR]);
+    }
+}
+
+fn machine_wide_turn() -> std::fs::File {
+    use std::os::fd::AsRawFd;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(format!("{DIR}.lock"))
+        .unwrap();
+    // SAFETY: flock on a descriptor we own; blocks until granted.
+    let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) };
+    assert_eq!(rc, 0, "flock: {}", std::io::Error::last_os_error());
+    file
+}
+
+/// The change lines (not diff lines) of one host's block in a plan.
+fn host_changes(plan: &str, host: &str) -> Vec<String> {
+    let mut lines = plan
+        .lines()
+        .skip_while(|l| !l.starts_with(&format!("{host} ")));
+    let _header = lines.next();
+    lines
+        .take_while(|l| l.starts_with("  "))
+        .filter(|l| !l.starts_with("      "))
+        .map(|l| l.trim().to_owned())
+        .collect()
+}
+
+/// The `-`/`+` lines of the diffs in one host's block (headers excluded).
+fn host_diff(plan: &str, host: &str) -> Vec<String> {
+    let mut lines = plan
+        .lines()
+        .skip_while(|l| !l.starts_with(&format!("{host} ")));
+    let _header = lines.next();
+    lines
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.strip_prefix("      "))
+        .filter(|l| {
+            (l.starts_with('-') || l.starts_with('+'))
+                && !l.starts_with("---")
+                && !l.starts_with("+++")
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+fn sha256_file(path: &Path) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(std::fs::read(path).unwrap()))
+}
+
+/// Replaces the value of `key` inside the `[table]` block of a pool.toml.
+fn set_in_table(toml: &str, table: &str, key: &str, value: &str) -> String {
+    let mut out = String::new();
+    let mut inside = false;
+    for line in toml.lines() {
+        if line.starts_with('[') {
+            inside = line.trim() == format!("[{table}]");
+        }
+        if inside && line.starts_with(&format!("{key} = ")) {
+            out.push_str(&format!("{key} = {value}\n"));
+        } else {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Runs `script` on `host` over SSH (pinned key); true on exit status 0.
+fn ssh_check(state: &LabState, host: &str, script: &str) -> bool {
+    use poolctl::host::{Host, RemoteCommand};
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let ssh = state.host(host).unwrap().connect().await.unwrap();
+        let out = ssh
+            .run(&RemoteCommand::shell(script, [""; 0]))
+            .await
+            .unwrap();
+        ssh.close().await;
+        out.success()
+    })
+}
+
+#[test]
+fn pool_on_three_lab_hosts() {
+    if !is_root() {
+        eprintln!(
+            "SKIPPED pool_on_three_lab_hosts: not root; the lab needs root (CI runs it as root)"
+        );
+        return;
+    }
+    let _turn = machine_wide_turn();
+    expect(0, &["lab", "down", "--dir", DIR]);
+    let _guard = LabGuard;
+    let pool = format!("{DIR}/pool/pool.toml");
+    let hosts = ["voting1", "voting2", "voting3"];
+
+    // From scratch: lab up boots three hosts and applies the generated pool.
+    let t = Instant::now();
+    let out = expect(0, &["lab", "up", "--hosts", "3", "--dir", DIR]);
+    eprintln!(
+        "lab up + apply from scratch: {:.1}s",
+        t.elapsed().as_secs_f32()
+    );
+    assert!(out.contains("lab pool: 3 hosts healthy"), "{out}");
+    let state = LabState::load(Path::new(DIR)).unwrap();
+    let plan = expect(0, &["plan", "-f", &pool]);
+    assert!(plan.contains("Plan: 0 of 3 hosts to change."), "{plan}");
+    let status = expect(0, &["status", "-f", &pool, "--json"]);
+    let status: serde_json::Value = serde_json::from_str(&status).unwrap();
+    for (i, h) in hosts.iter().enumerate() {
+        let s = &status[i];
+        assert_eq!(s["host"], *h);
+        assert_eq!(s["health"]["healthy"], true, "{s}");
+        assert_eq!(s["health"]["wallet_unlocked"], true, "{s}");
+        assert_eq!(s["versions"]["stakepoold"], "dev", "{s}");
+        assert_eq!(s["services"]["exccd"], "active", "{s}");
+    }
+    // Secrets reached the hosts as 0600 files of the service user; plan never shows them.
+    assert!(ssh_check(
+        &state,
+        "voting2",
+        "test \"$(stat -c '%a %U' /etc/stakepoold/exccwallet.password)\" = '600 stakepoold'"
+    ));
+
+    // Edit the pool fee: exactly the wallet and stakepoold configs change.
+    let good = std::fs::read_to_string(&pool).unwrap();
+    let fee5 = set_in_table(&good, "pool", "fee_percent", "5");
+    std::fs::write(&pool, &fee5).unwrap();
+    let plan = expect(2, &["plan", "-f", &pool]);
+    for h in hosts {
+        assert_eq!(
+            host_changes(&plan, h),
+            [
+                "~ file /etc/exccwallet/exccwallet.conf (exccwallet:exccwallet 0600)",
+                "~ file /etc/stakepoold/stakepoold.toml (stakepoold:stakepoold 0600)",
+                "* restart exccwallet (its program, config or unit changed)",
+                "* restart stakepoold (its program, config or unit changed)",
+                "* unlock the voting wallet (walletpassphrase)",
+            ],
+            "{plan}"
+        );
+        assert_eq!(
+            host_diff(&plan, h),
+            [
+                "-poolfees=7.50",
+                "+poolfees=5.00",
+                "-pool_fees = 7.50",
+                "+pool_fees = 5.00"
+            ],
+            "{plan}"
+        );
+    }
+    let secret = std::fs::read_to_string(format!("{DIR}/pool/secrets/wallet.passphrase")).unwrap();
+    assert!(
+        !plan.contains(secret.trim()),
+        "a secret leaked into the plan"
+    );
+    expect(0, &["apply", "-f", &pool]);
+    assert!(expect(0, &["plan", "-f", &pool]).contains("Plan: 0 of 3"));
+
+    // A new stakepoold version: one binary, its wrapper, one restart per host.
+    let v2 = format!("{DIR}/stakepoold-v2");
+    let current = good
+        .lines()
+        .skip_while(|l| l.trim() != "[binaries.stakepoold]")
+        .find_map(|l| l.strip_prefix("path = "))
+        .unwrap()
+        .trim_matches('"')
+        .to_owned();
+    std::fs::copy(&current, &v2).unwrap();
+    {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new().append(true).open(&v2).unwrap();
+        f.write_all(b"v2").unwrap();
+    }
+    let (old_sha, new_sha) = (
+        sha256_file(Path::new(&current)),
+        sha256_file(Path::new(&v2)),
+    );
+    let mut edited = set_in_table(&fee5, "binaries.stakepoold", "version", "\"v2\"");
+    edited = set_in_table(&edited, "binaries.stakepoold", "path", &format!("\"{v2}\""));
+    edited = set_in_table(
+        &edited,
+        "binaries.stakepoold",
+        "sha256",
+        &format!("\"{new_sha}\""),
+    );
+    std::fs::write(&pool, &edited).unwrap();
+    let plan = expect(2, &["plan", "-f", &pool]);
+    for h in hosts {
+        let changes = host_changes(&plan, h);
+        assert_eq!(changes.len(), 3, "{plan}");
+        assert!(
+            changes[0].starts_with(&format!(
+                "+ binary stakepoold dev → v2 (sha256 {}…",
+                &new_sha[..16]
+            )),
+            "{plan}"
+        );
+        assert_eq!(
+            changes[1],
+            "~ file /usr/local/bin/stakepoold (root:root 0755)"
+        );
+        assert_eq!(
+            changes[2],
+            "* restart stakepoold (its program, config or unit changed)"
+        );
+        let diff = host_diff(&plan, h);
+        assert_eq!(diff.len(), 4, "{plan}");
+        assert!(diff[0].starts_with("-# stakepoold dev (sha256 ") && diff[0].contains(&old_sha));
+        assert!(diff[1].starts_with("-exec ") && diff[1].contains(&old_sha));
+        assert!(diff[2].starts_with("+# stakepoold v2 (sha256 ") && diff[2].contains(&new_sha));
+        assert!(diff[3].starts_with("+exec ") && diff[3].contains(&new_sha));
+    }
+
+    // Kill apply while it uploads: its SSH connections die mid-transfer.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_poolctl"))
+        .args(["apply", "-f", &pool])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = Vec::new();
+    for line in stderr.lines() {
+        let line = line.unwrap();
+        seen.push(line.clone());
+        if line.contains("uploading stakepoold v2") {
+            child.kill().unwrap();
+            break;
+        }
+    }
+    let status = child.wait().unwrap();
+    assert!(
+        !status.success(),
+        "apply finished before it could be killed: {seen:?}"
+    );
+    let plan = expect(2, &["plan", "-f", &pool]);
+    assert!(plan.contains("+ binary stakepoold dev → v2"), "{plan}");
+    let out = expect(0, &["apply", "-f", &pool]);
+    assert!(out.contains("3 of 3 hosts changed and healthy"), "{out}");
+    assert!(expect(0, &["plan", "-f", &pool]).contains("Plan: 0 of 3"));
+    let status = expect(0, &["status", "-f", &pool]);
+    assert_eq!(
+        status
+            .lines()
+            .filter(|l| l.contains("stakepoold v2") && l.ends_with("healthy"))
+            .count(),
+        3,
+        "{status}"
+    );
+    // Rollback material: the previous program and the replaced wrapper stay.
+    assert!(ssh_check(
+        &state,
+        "voting1",
+        &format!(
+            "test -x /usr/local/lib/excc-pool/stakepoold/{old_sha} && grep -q {old_sha} /var/lib/excc-pool/previous/usr%local%bin%stakepoold && ! ls /usr/local/lib/excc-pool/stakepoold/.poolctl-upload.* 2>/dev/null"
+        )
+    ));
+
+    // Faults found before any host is changed: each fails with one line, and a plan of the
+    // applied file afterwards still shows nothing to do (the fee change was never made).
+    let applied = edited.clone();
+    let fee3 = set_in_table(&applied, "pool", "fee_percent", "3");
+    let other_key = "SHA256:OQ0yuLWsS47v9xUBobkyFSyuKVFLlNYkjx9578rPNJQ";
+    let voting2_key = state
+        .host("voting2")
+        .unwrap()
+        .host_key_fingerprint
+        .to_string();
+    let faults: Vec<(&str, String, String)> = vec![
+        (
+            "wrong host key",
+            fee3.replace(&voting2_key, other_key),
+            format!(
+                "refusing: host key of voting2 (10.231.0.12:22) changed from {other_key} to {voting2_key}"
+            ),
+        ),
+        (
+            "missing secret file",
+            fee3.replace("secrets/wallet.seed", "secrets/gone.seed"),
+            "secrets.wallet_seed: cannot read secret file".to_owned(),
+        ),
+        (
+            "wrong sha256",
+            set_in_table(
+                &fee3,
+                "binaries.stakepoold",
+                "sha256",
+                &format!("\"{old_sha}\""),
+            ),
+            format!("binaries.stakepoold: {v2} has sha256 {new_sha}, but pool.toml pins {old_sha}"),
+        ),
+        (
+            "unreachable host",
+            format!(
+                "{fee3}\n[[hosts]]\nname = \"voting9\"\naddress = \"10.231.0.99\"\nhost_key = \"{other_key}\"\n"
+            ),
+            "cannot reach voting9 (10.231.0.99:22)".to_owned(),
+        ),
+    ];
+    for (what, toml, reason) in faults {
+        std::fs::write(&pool, &toml).unwrap();
+        let t = Instant::now();
+        let out = poolctl(&["apply", "-f", &pool]);
+        let stderr = text(&out.stderr);
+        let errors: Vec<&str> = stderr
+            .lines()
+            .filter(|l| l.starts_with("poolctl: error:"))
+            .collect();
+        assert_eq!(out.status.code(), Some(1), "{what}: {stderr}");
+        assert_eq!(errors.len(), 1, "{what}: {stderr}");
+        assert!(
+            stderr.lines().last() == Some(errors[0]) && errors[0].contains(&reason),
+            "{what}: expected {reason:?} in one line, got:\n{stderr}"
+        );
+        assert!(
+            t.elapsed() < Duration::from_secs(15),
+            "{what} took {:?}",
+            t.elapsed()
+        );
+    }
+    std::fs::write(&pool, &applied).unwrap();
+    assert!(expect(0, &["plan", "-f", &pool]).contains("Plan: 0 of 3"));
+
+    // An unknown host key is refused, then learned on request; the file keeps its comments.
+    let voting3_key = state
+        .host("voting3")
+        .unwrap()
+        .host_key_fingerprint
+        .to_string();
+    let unpinned = applied
+        .replace(&format!("host_key = \"{voting3_key}\"\n"), "")
+        .replace(
+            "[[hosts]]\nname = \"voting3\"",
+            "[[hosts]]\n# the third host\nname = \"voting3\"",
+        );
+    std::fs::write(&pool, &unpinned).unwrap();
+    let out = poolctl(&["plan", "-f", &pool]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("host key of voting3 (10.231.0.13:22) is not pinned"),
+        "{}",
+        text(&out.stderr)
+    );
+    expect(0, &["plan", "-f", &pool, "--accept-new-host-keys"]);
+    let learned = std::fs::read_to_string(&pool).unwrap();
+    assert!(
+        learned.contains("# the third host\nname = \"voting3\""),
+        "{learned}"
+    );
+    assert!(
+        learned.contains(&format!("host_key = \"{voting3_key}\"")),
+        "{learned}"
+    );
+    assert_eq!(learned.lines().count(), unpinned.lines().count() + 1);
+}
