@@ -193,7 +193,7 @@ fn wif_vector_base58check() {
 
 fn fixture(name: &str) -> serde_json::Value {
     let path = format!(
-        "{}/../../../shared/fixtures/excc-2.7.6-simnet/{name}",
+        "{}/../../tests/fixtures/excc-2.7.6-simnet/{name}",
         env!("CARGO_MANIFEST_DIR")
     );
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));

@@ -21,7 +21,7 @@ fn fixture_dir() -> PathBuf {
     if let Ok(d) = std::env::var("EXCC_FIXTURES") {
         return PathBuf::from(d);
     }
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/excc-2.7.6-simnet")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/excc-2.7.6-simnet")
 }
 
 struct Conf {

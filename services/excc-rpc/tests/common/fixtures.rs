@@ -1,4 +1,4 @@
-//! Loads the captured exccd/exccwallet 2.7.6 traffic from shared/fixtures.
+//! Loads the captured exccd/exccwallet 2.7.6 traffic from tests/fixtures (a copy of shared/fixtures).
 
 use std::path::PathBuf;
 
@@ -45,12 +45,12 @@ impl Fixture {
     }
 }
 
-/// The fixture directory: `$EXCC_FIXTURES` or `<repo>/../shared/fixtures/excc-2.7.6-simnet`.
+/// The fixture directory: `$EXCC_FIXTURES` or `<repo>/tests/fixtures/excc-2.7.6-simnet`.
 pub fn dir() -> PathBuf {
     if let Ok(d) = std::env::var("EXCC_FIXTURES") {
         return d.into();
     }
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/excc-2.7.6-simnet")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/excc-2.7.6-simnet")
 }
 
 /// Every `*.json` in the fixture directory, sorted by name. Panics when the
