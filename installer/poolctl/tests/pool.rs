@@ -10,6 +10,8 @@
 //! * A wrong host key, a missing secret file, a binary with the wrong sha256 and an
 //!   unreachable host each fail with a one-line reason before any host is changed.
 //! * `--accept-new-host-keys` pins an unknown key into pool.toml, keeping comments.
+//! * The pool CA's certificates: stakepoold's gRPC proves the host's name and address to
+//!   the web service's client certificate and refuses a client without one.
 //!
 //! Needs root (the lab). Not root: prints why and returns; as root (CI) it must run through.
 //! Needs `excc-simnet` and `stakepoold` built next to poolctl (`cargo test --workspace` does).
@@ -143,6 +145,88 @@ fn ssh_check(state: &LabState, host: &str, script: &str) -> bool {
     })
 }
 
+/// Speaks TLS to stakepoold's gRPC port at `addr` as the web service would: the server's
+/// certificate must chain to the pool CA and name `name`; `client` is the client certificate
+/// and key (PEM). Sends the HTTP/2 preface and returns once the server answers, so a
+/// refused client certificate (reported after the TLS 1.3 handshake) is an error too.
+async fn grpc_mutual_tls(
+    addr: &str,
+    name: &str,
+    ca_pem: &[u8],
+    client: Option<(&[u8], &[u8])>,
+) -> Result<(), String> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+    use std::sync::Arc;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(CertificateDer::from_pem_slice(ca_pem).unwrap())
+        .unwrap();
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots);
+    let mut cfg = match client {
+        Some((cert, key)) => builder
+            .with_client_auth_cert(
+                vec![CertificateDer::from_pem_slice(cert).unwrap()],
+                PrivateKeyDer::from_pem_slice(key).unwrap(),
+            )
+            .unwrap(),
+        None => builder.with_no_client_auth(),
+    };
+    cfg.alpn_protocols = vec![b"h2".to_vec()];
+    let tcp = tokio::net::TcpStream::connect(addr)
+        .await
+        .map_err(|e| e.to_string())?;
+    let server = ServerName::try_from(name.to_owned()).unwrap();
+    let mut tls = tokio_rustls::TlsConnector::from(Arc::new(cfg))
+        .connect(server, tcp)
+        .await
+        .map_err(|e| e.to_string())?;
+    tls.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0")
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut buf = [0u8; 64];
+    let read = tokio::time::timeout(Duration::from_secs(5), tls.read(&mut buf)).await;
+    match read {
+        Ok(Ok(n)) if n > 0 => Ok(()),
+        Ok(Ok(_)) => Err("closed".to_owned()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("no answer".to_owned()),
+    }
+}
+
+/// The pool CA's certificates work as the web service needs them: stakepoold on voting1
+/// proves its name and address, and serves only clients the CA certified.
+fn check_pool_ca() {
+    let ca = std::fs::read(format!("{DIR}/pool/.poolctl/ca/ca.cert")).unwrap();
+    let cert = std::fs::read(format!("{DIR}/pool/.poolctl/ca/clients/web.cert")).unwrap();
+    let key = std::fs::read(format!("{DIR}/pool/.poolctl/ca/clients/web.key")).unwrap();
+    let web = Some((cert.as_slice(), key.as_slice()));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let addr = "10.231.0.11:19560";
+    for name in ["voting1", "10.231.0.11"] {
+        rt.block_on(grpc_mutual_tls(addr, name, &ca, web))
+            .unwrap_or_else(|e| panic!("web client to voting1 as {name}: {e}"));
+    }
+    let wrong_name = rt.block_on(grpc_mutual_tls(addr, "voting2", &ca, web));
+    assert!(
+        wrong_name.is_err(),
+        "voting1's certificate must not name voting2"
+    );
+    let anonymous = rt.block_on(grpc_mutual_tls(addr, "voting1", &ca, None));
+    assert!(
+        anonymous.is_err(),
+        "stakepoold served a client without a certificate"
+    );
+}
+
 #[test]
 fn pool_on_three_lab_hosts() {
     if !is_root() {
@@ -178,6 +262,7 @@ fn pool_on_three_lab_hosts() {
         assert_eq!(s["versions"]["stakepoold"], "dev", "{s}");
         assert_eq!(s["services"]["exccd"], "active", "{s}");
     }
+    check_pool_ca();
     // Secrets reached the hosts as 0600 files of the service user; plan never shows them.
     assert!(ssh_check(
         &state,

@@ -54,18 +54,6 @@ pub enum Change {
     },
 }
 
-impl Change {
-    /// Whether the change alters the host's files or services (everything does except the
-    /// run-time wallet steps, which a restart implies anyway).
-    pub fn service(&self) -> Option<BinaryName> {
-        match self {
-            Change::Restart { service, .. } => Some(*service),
-            Change::Start(s) | Change::Enable(s) => Some(*s),
-            _ => None,
-        }
-    }
-}
-
 /// The plan of one host.
 #[derive(Clone, Debug)]
 pub struct HostPlan {

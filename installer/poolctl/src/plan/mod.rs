@@ -67,10 +67,13 @@ pub struct Prepared {
     pub desired: Vec<HostDesired>,
 }
 
-/// Loads pool.toml, verifies the programs, renders every host. Touches no host.
+/// Verifies the programs, opens (on first use creates) the pool CA in `.poolctl/ca/` and
+/// renders every host. Touches no host.
 pub fn prepare(config: PoolConfig) -> Result<Prepared, PlanError> {
     let binaries = binaries::prepare_all(&config)?;
     let ca = PoolCa::open_or_create(&config.state_dir())?;
+    // The web service's gRPC client certificate (`.poolctl/ca/clients/web.{cert,key}`).
+    ca.client_cert("web")?;
     let desired = render::render_all(&config, &binaries, &ca)?;
     Ok(Prepared { config, desired })
 }
