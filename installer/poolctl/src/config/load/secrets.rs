@@ -1,0 +1,114 @@
+//! `[secrets]`: references to secrets, resolved at load time.
+
+use toml_edit::{Item, TableLike};
+
+use super::Loader;
+use crate::config::model::Secrets;
+use crate::config::secret::SecretRef;
+
+impl Loader<'_> {
+    pub(super) fn secrets(&mut self, root: &dyn TableLike) -> Option<Secrets> {
+        const NAMES: [&str; 4] = [
+            "exccd_rpc_password",
+            "exccwallet_rpc_password",
+            "wallet_passphrase",
+            "wallet_seed",
+        ];
+        let t = self.table(root, "", "secrets", true)?;
+        self.unknown(t, "secrets", &NAMES);
+        let mut values = Vec::new();
+        let mut refs = Vec::new();
+        for name in NAMES {
+            let key = format!("secrets.{name}");
+            let Some(item) = t.get(name) else {
+                self.push(0, key, "missing (a `{ file = \"…\" }`, `{ env = \"…\" }` or `{ command = [\"…\"] }` reference)");
+                values.push(None);
+                continue;
+            };
+            let line = self.line(item);
+            let Some(r) = self.secret_ref(item, &key, line) else {
+                values.push(None);
+                continue;
+            };
+            match r.resolve(&self.dir) {
+                Ok(s) => values.push(Some(s)),
+                Err(reason) => {
+                    self.push(line, key, reason);
+                    values.push(None);
+                }
+            }
+            refs.push((name.to_owned(), r));
+        }
+        let mut it = values.into_iter();
+        let mut next = || it.next().flatten();
+        let (a, b, c, d) = (next(), next(), next(), next());
+        let secrets = Secrets {
+            exccd_rpc_password: a?,
+            exccwallet_rpc_password: b?,
+            wallet_passphrase: c?,
+            wallet_seed: d?,
+            refs,
+        };
+        let seed = secrets.wallet_seed.expose();
+        let hex_ok = seed.len().is_multiple_of(2)
+            && (32..=128).contains(&seed.len())
+            && seed.bytes().all(|c| c.is_ascii_hexdigit());
+        if !hex_ok {
+            let line = t.get("wallet_seed").map(|i| self.line(i)).unwrap_or(0);
+            self.push(
+                line,
+                "secrets.wallet_seed",
+                "the seed must be 16 to 64 bytes in hex (32 to 128 hex digits)",
+            );
+            return None;
+        }
+        Some(secrets)
+    }
+
+    fn secret_ref(&mut self, item: &Item, key: &str, line: usize) -> Option<SecretRef> {
+        let Some(t) = item.as_table_like() else {
+            self.push(
+                line,
+                key,
+                "secrets are references, never values: write { file = \"path\" } (mode 0600), { env = \"VAR\" } or { command = [\"prog\", \"arg\"] }",
+            );
+            return None;
+        };
+        let keys: Vec<&str> = t.iter().map(|(k, _)| k).collect();
+        match keys.as_slice() {
+            ["file"] => match t.get("file").and_then(Item::as_str) {
+                Some(p) => Some(SecretRef::File(self.path(p))),
+                None => {
+                    self.push(line, key, "`file` must be a path in quotes");
+                    None
+                }
+            },
+            ["env"] => match t.get("env").and_then(Item::as_str) {
+                Some(v) => Some(SecretRef::Env(v.to_owned())),
+                None => {
+                    self.push(line, key, "`env` must be a variable name in quotes");
+                    None
+                }
+            },
+            ["command"] => {
+                let argv: Option<Vec<String>> =
+                    t.get("command").and_then(Item::as_array).and_then(|a| {
+                        a.iter()
+                            .map(|v| v.as_str().map(str::to_owned))
+                            .collect::<Option<Vec<_>>>()
+                    });
+                match argv {
+                    Some(argv) if !argv.is_empty() => Some(SecretRef::Command(argv)),
+                    _ => {
+                        self.push(line, key, "`command` must be a non-empty array of strings");
+                        None
+                    }
+                }
+            }
+            _ => {
+                self.push(line, key, "set exactly one of `file`, `env` or `command`");
+                None
+            }
+        }
+    }
+}
