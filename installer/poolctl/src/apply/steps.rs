@@ -9,7 +9,7 @@ use tokio::time::Instant;
 
 use crate::config::{BinaryName, PoolConfig};
 use crate::host::{Host, HostError, RemoteCommand, SshHost, UploadOptions};
-use crate::plan::resource::{PENDING_DIR, PREVIOUS_DIR};
+use crate::plan::resource::{PENDING_DIR, POOL_LIB, PREVIOUS_DIR};
 use crate::plan::{Change, FileChange, HostPlan};
 use crate::runtime::{WalletLink, health};
 
@@ -335,9 +335,46 @@ while [ $# -gt 0 ]; do cp -p -- "$1" "$previous/$2"; shift 2; done"#,
         })
         .await?;
     }
+    let upgraded: Vec<String> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::Binary { res, .. } => Some(res.name.as_str().to_owned()),
+            _ => None,
+        })
+        .collect();
+    if !upgraded.is_empty() {
+        let mut args = vec![
+            POOL_LIB.to_owned(),
+            PREVIOUS_DIR.to_owned(),
+            "/usr/local/bin".to_owned(),
+        ];
+        args.extend(upgraded);
+        cx.phase(
+            "prune",
+            "removing program versions older than the previous one",
+            async {
+                cx.sh("pruning old program versions", PRUNE_SCRIPT, args)
+                    .await
+            },
+        )
+        .await?;
+    }
     journal.record(cx.name(), "done", "ok", "");
     Ok(())
 }
+
+/// Keeps, per program, the version the wrapper runs and the one the previous wrapper ran.
+const PRUNE_SCRIPT: &str = r#"lib=$1 prev=$2 bin=$3; shift 3
+for n; do
+  [ -f "$bin/$n" ] || continue
+  cur=$(sed -n "s#^exec $lib/$n/\([0-9a-f]*\).*#\1#p" "$bin/$n")
+  old=$(sed -n "s#^exec $lib/$n/\([0-9a-f]*\).*#\1#p" "$prev/usr%local%bin%$n" 2>/dev/null)
+  [ -n "$cur" ] || continue
+  for f in "$lib/$n"/*; do
+    b=${f##*/}
+    [ "$b" = "$cur" ] || [ "$b" = "$old" ] || rm -f -- "$f"
+  done
+done"#;
 
 async fn wallet_steps(cx: &Ctx<'_>, unlock: bool, sync: Option<u32>) -> Result<(), StepError> {
     let desired = &cx.plan.desired;
@@ -448,5 +485,54 @@ async fn wait_healthy(cx: &Ctx<'_>) -> Result<(), StepError> {
             }
             _ => tokio::time::sleep(Duration::from_millis(250)).await,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prune_keeps_current_and_previous_versions() {
+        let dir = tempfile::tempdir().unwrap();
+        let (lib, prev, bin) = (
+            dir.path().join("lib"),
+            dir.path().join("prev"),
+            dir.path().join("bin"),
+        );
+        for d in [&lib.join("stakepoold"), &prev, &bin] {
+            std::fs::create_dir_all(d).unwrap();
+        }
+        for v in ["aa", "bb", "cc"] {
+            std::fs::write(lib.join("stakepoold").join(v), v).unwrap();
+        }
+        let wrapper = |v: &str| {
+            format!(
+                "#!/bin/sh\n# stakepoold {v}\nexec {}/stakepoold/{v} \"$@\"\n",
+                lib.display()
+            )
+        };
+        std::fs::write(bin.join("stakepoold"), wrapper("cc")).unwrap();
+        std::fs::write(prev.join("usr%local%bin%stakepoold"), wrapper("bb")).unwrap();
+        let ok = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(PRUNE_SCRIPT)
+            .arg("sh")
+            .args([&lib, &prev, &bin])
+            .arg("stakepoold")
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok);
+        let mut left: Vec<String> = std::fs::read_dir(lib.join("stakepoold"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["bb", "cc"]);
+        assert_eq!(
+            previous_name("/etc/exccd/exccd.conf"),
+            "etc%exccd%exccd.conf"
+        );
     }
 }

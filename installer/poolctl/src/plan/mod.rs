@@ -8,6 +8,7 @@
 //! Every failure here happens before apply changes anything on any host.
 
 pub mod binaries;
+pub mod conf;
 pub mod diff;
 pub mod facts;
 pub mod render;

@@ -11,6 +11,7 @@ use crate::ca::{PoolCa, host_sans};
 use crate::config::{BinaryName, HostEntry, PoolConfig};
 
 use super::binaries::PreparedBinary;
+use super::conf::{self, WALLET_RPC_USER};
 use super::resource::{
     BinaryRes, DirRes, FileRes, HostDesired, POOL_LIB, POOL_STATE, Secrecy, UserRes, WalletRes,
 };
@@ -18,9 +19,6 @@ use super::resource::{
 const EXCCD_UNIT: &str = include_str!("../../../../systemd/exccd.service");
 const EXCCWALLET_UNIT: &str = include_str!("../../../../systemd/exccwallet.service");
 const STAKEPOOLD_UNIT: &str = include_str!("../../../../systemd/stakepoold.service");
-
-const EXCCD_RPC_USER: &str = "exccd-rpc";
-const WALLET_RPC_USER: &str = "exccwallet-rpc";
 
 /// exccd.conf keys holding secrets.
 pub const EXCCD_SECRET_KEYS: &[&str] = &["rpcpass"];
@@ -145,25 +143,7 @@ fn render_host(
     let mut files = Vec::new();
     for b in binaries {
         let path = format!("{POOL_LIB}/{}/{}", b.name, b.sha256);
-        let mode_arg = if b.simulator {
-            b.name
-                .simulator_mode()
-                .map(|m| format!(" {m}"))
-                .unwrap_or_default()
-        } else {
-            String::new()
-        };
-        let wrapper = format!(
-            "#!/bin/sh\n# {name} {version} (sha256 {sha}), installed by poolctl{sim}\nexec {path}{mode_arg} \"$@\"\n",
-            name = b.name,
-            version = b.version,
-            sha = b.sha256,
-            sim = if b.simulator {
-                "; the EXCC simulator"
-            } else {
-                ""
-            },
-        );
+        let wrapper = conf::wrapper(b, &path);
         files.push(
             file(
                 &format!("/usr/local/bin/{}", b.name),
@@ -184,30 +164,10 @@ fn render_host(
 
     // exccd
     let simulator = config.binary(Exccd).simulator;
-    let net_line = match config.network {
-        excc_chain::Network::Mainnet => "",
-        excc_chain::Network::Testnet => "testnet=1\n",
-        excc_chain::Network::Simnet => "simnet=1\n",
-        excc_chain::Network::Regnet => "regnet=1\n",
-    };
-    let mut conf = header("exccd.conf", host);
-    conf.push_str(net_line);
-    conf.push_str(&format!(
-        "rpcuser={EXCCD_RPC_USER}\nrpcpass={}\n",
-        secrets.exccd_rpc_password.expose()
-    ));
-    // The simulator's followers sync over the leader's RPC port.
-    let listen = if simulator { "0.0.0.0" } else { "127.0.0.1" };
-    conf.push_str(&format!(
-        "rpclisten={listen}:{}\nrpccert=/etc/exccd/rpc.cert\nrpckey=/etc/exccd/rpc.key\ntxindex=1\n",
-        ports.node_rpc
-    ));
+    let mut conf = conf::exccd(config, host, &ports);
     let leader_host = &config.hosts[0];
     if simulator && !leader {
-        conf.push_str(&format!(
-            "; follow the chain of {} (the simulator's nodes sync from the first host)\nconnect={}:{}\npeercafile=/etc/exccd/peer.cert\n",
-            leader_host.name, leader_host.address, ports.node_rpc
-        ));
+        conf.push_str(&conf::exccd_follow(leader_host, &ports));
         let leader_cert = ca.server_cert(
             &leader_host.name,
             "exccd-rpc",
@@ -217,7 +177,7 @@ fn render_host(
             file("/etc/exccd/peer.cert", "exccd", 0o644, leader_cert.cert_pem).restarts(Exccd),
         );
     }
-    push_settings(&mut conf, &config.exccd_settings);
+    conf::push_settings(&mut conf, &config.exccd_settings);
     files.push(
         file("/etc/exccd/exccd.conf", "exccd", 0o600, conf)
             .secret(Secrecy::Keys(EXCCD_SECRET_KEYS))
@@ -239,29 +199,7 @@ fn render_host(
     );
 
     // exccwallet
-    let mut conf = header("exccwallet.conf", host);
-    conf.push_str(net_line);
-    conf.push_str(&format!(
-        "username={WALLET_RPC_USER}\npassword={}\nrpclisten=127.0.0.1:{}\nrpccert=/etc/exccwallet/rpc.cert\nrpckey=/etc/exccwallet/rpc.key\n",
-        secrets.exccwallet_rpc_password.expose(),
-        ports.wallet_rpc
-    ));
-    conf.push_str(&format!(
-        "rpcconnect=127.0.0.1:{}\ncafile=/etc/exccwallet/exccd-rpc.cert\nexccdusername={EXCCD_RPC_USER}\nexccdpassword={}\n",
-        ports.node_rpc,
-        secrets.exccd_rpc_password.expose()
-    ));
-    conf.push_str(&format!(
-        "; stake-pool mode: fees go to the cold wallet's first {count} addresses\nstakepoolcoldextkey={xpub}:{count}\npoolfees={fee}\n; stakepoold votes; two voters would race\nenablevoting=0\n",
-        count = config.pool.fee_address_count,
-        xpub = config.pool.cold_wallet_xpub,
-        fee = config.pool.fee_percent,
-    ));
-    conf.push_str(&format!(
-        "; created on first start from the seed; unlocked by poolctl apply (walletpassphrase)\ncreate=1\nseedfile=/etc/exccwallet/seed\nprivpass={}\n",
-        secrets.wallet_passphrase.expose()
-    ));
-    push_settings(&mut conf, &config.exccwallet_settings);
+    let conf = conf::exccwallet(config, host, &ports);
     files.push(
         file("/etc/exccwallet/exccwallet.conf", "exccwallet", 0o600, conf)
             .secret(Secrecy::Keys(WALLET_SECRET_KEYS))
@@ -306,27 +244,7 @@ fn render_host(
     );
 
     // stakepoold
-    let toml = format!(
-        "# stakepoold on {name}, written by poolctl from pool.toml; local edits are overwritten.\n\
-network = \"{network}\"\n\
-state_dir = \"/var/lib/stakepoold\"\n\
-pool_fees = {fee}\n\
-cold_wallet_ext_pub = \"{cold}\"\n\
-fee_address_count = {count}\n\
-\n[node]\nrpc = \"127.0.0.1:{node}\"\nuser = \"{EXCCD_RPC_USER}\"\npassword_file = \"/etc/stakepoold/exccd.password\"\ncert = \"/etc/stakepoold/exccd-rpc.cert\"\n\
-\n[wallet]\nrpc = \"127.0.0.1:{wallet}\"\nuser = \"{WALLET_RPC_USER}\"\npassword_file = \"/etc/stakepoold/exccwallet.password\"\ncert = \"/etc/stakepoold/exccwallet-rpc.cert\"\n\
-\n[grpc]\nlisten = [\"0.0.0.0:{grpc}\"]\ncert = \"/etc/stakepoold/grpc.cert\"\nkey = \"/etc/stakepoold/grpc.key\"\nclient_ca = \"/etc/stakepoold/pool-ca.cert\"\n\
-\n[http]\nlisten = \"127.0.0.1:{http}\"\n",
-        name = host.name,
-        network = config.network.name(),
-        fee = config.pool.fee_percent,
-        cold = config.pool.cold_wallet_xpub,
-        count = config.pool.fee_address_count,
-        node = ports.node_rpc,
-        wallet = ports.wallet_rpc,
-        grpc = ports.grpc,
-        http = ports.http,
-    );
+    let toml = conf::stakepoold(config, host, &ports);
     let sp = "stakepoold";
     files.push(file("/etc/stakepoold/stakepoold.toml", sp, 0o600, toml).restarts(Stakepoold));
     files.push(
@@ -406,21 +324,4 @@ fee_address_count = {count}\n\
 /// `/etc/systemd/system/NAME.service`.
 pub fn unit_path(n: BinaryName) -> String {
     format!("/etc/systemd/system/{n}.service")
-}
-
-fn header(file: &str, host: &HostEntry) -> String {
-    format!(
-        "; {file} on {}, written by poolctl from pool.toml; local edits are overwritten.\n",
-        host.name
-    )
-}
-
-fn push_settings(conf: &mut String, settings: &[(String, String)]) {
-    if settings.is_empty() {
-        return;
-    }
-    conf.push_str("; [settings] from pool.toml\n");
-    for (k, v) in settings {
-        conf.push_str(&format!("{k}={v}\n"));
-    }
 }
