@@ -14,7 +14,7 @@
 //!   the web service's client certificate and refuses a client without one.
 //!
 //! Needs root (the lab). Not root: prints why and returns; as root (CI) it must run through.
-//! Needs `excc-simnet` and `stakepoold` built next to poolctl (`cargo test --workspace` does).
+//! Builds `excc-simnet` and `stakepoold` next to poolctl first (cargo, same profile).
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -227,6 +227,31 @@ fn check_pool_ca() {
     );
 }
 
+/// Builds the programs the lab pool installs next to poolctl (`cargo test --workspace` builds
+/// only the binaries of packages with integration tests, which stakepoold has none of).
+fn build_pool_programs() {
+    let exe = Path::new(env!("CARGO_BIN_EXE_poolctl"));
+    let release = exe.parent().is_some_and(|d| d.ends_with("release"));
+    let mut cmd = Command::new(env!("CARGO"));
+    cmd.args(["build", "--bin", "excc-simnet", "--bin", "stakepoold"])
+        .args(["-p", "excc-simnet", "-p", "stakepoold"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"));
+    if release {
+        cmd.arg("--release");
+    }
+    let t = Instant::now();
+    let out = cmd.output().expect("run cargo build");
+    assert!(
+        out.status.success(),
+        "cargo build of excc-simnet and stakepoold failed:\n{}",
+        text(&out.stderr)
+    );
+    eprintln!(
+        "excc-simnet and stakepoold built in {:.1}s",
+        t.elapsed().as_secs_f32()
+    );
+}
+
 #[test]
 fn pool_on_three_lab_hosts() {
     if !is_root() {
@@ -235,6 +260,7 @@ fn pool_on_three_lab_hosts() {
         );
         return;
     }
+    build_pool_programs();
     let _turn = machine_wide_turn();
     expect(0, &["lab", "down", "--dir", DIR]);
     let _guard = LabGuard;
