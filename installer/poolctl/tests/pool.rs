@@ -3,6 +3,8 @@
 //!
 //! * `lab up --hosts 3` ends with a working pool: apply from scratch reaches healthy
 //!   stakepoold on all three; `plan` right after exits 0; `status` says healthy.
+//! * A wallet restarted behind poolctl's back is locked: status says so, plan wants only the
+//!   unlock, apply unlocks it.
 //! * Editing pool.toml (the pool fee, then a program version) gives exactly the expected plan
 //!   (diffs, restarts) and apply converges (plan exits 0 again).
 //! * Killing apply mid-upload (its SSH connections die) and re-running converges; the
@@ -295,6 +297,42 @@ fn pool_on_three_lab_hosts() {
         "voting2",
         "test \"$(stat -c '%a %U' /etc/stakepoold/exccwallet.password)\" = '600 stakepoold'"
     ));
+
+    // A wallet restarted behind poolctl's back comes up locked: status says so, plan wants
+    // only the unlock, apply does it and waits for health.
+    assert!(ssh_check(
+        &state,
+        "voting3",
+        "systemctl restart exccwallet.service"
+    ));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let locked = loop {
+        let out = poolctl(&["status", "-f", &pool]);
+        let lines = text(&out.stdout);
+        let v3 = lines
+            .lines()
+            .find(|l| l.starts_with("voting3"))
+            .unwrap_or("")
+            .to_owned();
+        if v3.contains("wallet LOCKED") || Instant::now() > deadline {
+            assert_eq!(out.status.code(), Some(1), "{lines}");
+            break v3;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert!(
+        locked.contains("wallet LOCKED") && locked.contains("UNHEALTHY"),
+        "{locked}"
+    );
+    let plan = expect(2, &["plan", "-f", &pool]);
+    assert_eq!(
+        host_changes(&plan, "voting3"),
+        ["* unlock the voting wallet (walletpassphrase)"],
+        "{plan}"
+    );
+    assert!(plan.contains("Plan: 1 of 3 hosts to change."), "{plan}");
+    expect(0, &["apply", "-f", &pool]);
+    expect(0, &["status", "-f", &pool]);
 
     // Edit the pool fee: exactly the wallet and stakepoold configs change.
     let good = std::fs::read_to_string(&pool).unwrap();
