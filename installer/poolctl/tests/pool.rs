@@ -449,8 +449,31 @@ fn pool_on_three_lab_hosts() {
     );
     let plan = expect(2, &["plan", "-f", &pool]);
     assert!(plan.contains("+ binary stakepoold dev → v2"), "{plan}");
-    let out = expect(0, &["apply", "-f", &pool]);
-    assert!(out.contains("3 of 3 hosts changed and healthy"), "{out}");
+    let out = poolctl(&["apply", "-f", &pool]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stdout.contains("3 of 3 hosts changed and healthy"),
+        "{stdout}"
+    );
+    // The journal tells where the killed run stopped; the run's log has every step.
+    assert!(
+        stderr.contains("the previous apply stopped in step binaries"),
+        "{stderr}"
+    );
+    let log = stdout.trim().rsplit(' ').next().unwrap();
+    let log = std::fs::read_to_string(log).unwrap();
+    for h in hosts {
+        assert!(
+            log.contains(&format!("{h}: uploading stakepoold v2")),
+            "{log}"
+        );
+        assert!(
+            log.contains(&format!("{h}: restarting stakepoold")),
+            "{log}"
+        );
+        assert!(log.contains(&format!("{h}: done: healthy")), "{log}");
+    }
     assert!(expect(0, &["plan", "-f", &pool]).contains("Plan: 0 of 3"));
     let status = expect(0, &["status", "-f", &pool]);
     assert_eq!(
