@@ -42,7 +42,15 @@ pub struct ApplyLock {
 
 /// Takes the apply lock without waiting.
 pub fn lock(state_dir: &Path) -> Result<ApplyLock, JournalError> {
-    std::fs::create_dir_all(state_dir).map_err(io("create", state_dir))?;
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        // The CA key lives below: keep the whole state directory private.
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(state_dir)
+            .map_err(io("create", state_dir))?;
+    }
     let path = state_dir.join("apply.lock");
     let file = OpenOptions::new()
         .create(true)
