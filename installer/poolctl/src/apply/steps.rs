@@ -18,8 +18,6 @@ use crate::progress::Progress;
 
 /// How long a started wallet may take to answer RPC.
 pub const WALLET_TIMEOUT: Duration = Duration::from_secs(60);
-/// How long stakepoold may take to report healthy after the changes.
-pub const HEALTH_TIMEOUT: Duration = Duration::from_secs(90);
 
 /// Why a host's apply stopped.
 #[derive(Debug, thiserror::Error)]
@@ -465,7 +463,8 @@ async fn wallet_steps(cx: &Ctx<'_>, unlock: bool, sync: Option<u32>) -> Result<(
 }
 
 async fn wait_healthy(cx: &Ctx<'_>) -> Result<(), StepError> {
-    let deadline = Instant::now() + HEALTH_TIMEOUT;
+    let timeout = Duration::from_secs(cx.config.health_timeout_secs);
+    let deadline = Instant::now() + timeout;
     loop {
         let h = health(cx.ssh, cx.plan.desired.health_port).await;
         match h {
@@ -478,8 +477,8 @@ async fn wait_healthy(cx: &Ctx<'_>) -> Result<(), StepError> {
                 return Err(cx.fail(
                     "health",
                     format!(
-                        "stakepoold not healthy after {}s: {why}; see `journalctl -u stakepoold` there",
-                        HEALTH_TIMEOUT.as_secs()
+                        "stakepoold not healthy after {}s: {why}; see `journalctl -u stakepoold` there (or raise apply.health_timeout_secs)",
+                        timeout.as_secs()
                     ),
                 ));
             }

@@ -19,6 +19,8 @@ pub struct PoolConfig {
     pub ssh_identity: PathBuf,
     /// Connect timeout per host, seconds.
     pub ssh_connect_timeout: u64,
+    /// How long apply waits for stakepoold's `/healthz` after changing a host, seconds.
+    pub health_timeout_secs: u64,
     pub binaries: Vec<BinarySource>,
     pub secrets: Secrets,
     /// Extra `key=value` lines for exccd.conf, in file order.

@@ -58,6 +58,7 @@ fn sample_loads() {
     );
     assert!(exccd.source.starts_with(dir.path()));
     assert_eq!(c.state_dir(), dir.path().join(".poolctl"));
+    assert_eq!(c.health_timeout_secs, 90);
 }
 
 #[test]

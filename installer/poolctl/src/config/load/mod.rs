@@ -90,6 +90,7 @@ impl PoolConfig {
                 "network",
                 "pool",
                 "ssh",
+                "apply",
                 "binaries",
                 "secrets",
                 "exccd",
@@ -108,6 +109,7 @@ impl PoolConfig {
                 });
         let pool = l.pool(root, network);
         let (ssh_identity, ssh_connect_timeout) = l.ssh(root);
+        let health_timeout_secs = l.apply(root);
         let binaries = l.binaries(root);
         let secrets = l.secrets(root);
         let exccd_settings = l.settings(root, "exccd", MANAGED_EXCCD);
@@ -126,6 +128,7 @@ impl PoolConfig {
             pool: pool.expect("checked"),
             ssh_identity,
             ssh_connect_timeout,
+            health_timeout_secs,
             binaries,
             secrets: secrets.expect("checked"),
             exccd_settings,

@@ -83,6 +83,17 @@ impl Loader<'_> {
         Some(s)
     }
 
+    /// `[apply]`: the health wait (a real exccd may need long to sync).
+    pub(super) fn apply(&mut self, root: &dyn TableLike) -> u64 {
+        const DEFAULT: i64 = 90;
+        let Some(t) = self.table(root, "", "apply", false) else {
+            return DEFAULT as u64;
+        };
+        self.unknown(t, "apply", &["health_timeout_secs"]);
+        self.integer(t, "apply", "health_timeout_secs", 5..=86_400, Some(DEFAULT))
+            .unwrap_or(DEFAULT) as u64
+    }
+
     pub(super) fn ssh(&mut self, root: &dyn TableLike) -> (PathBuf, u64) {
         let Some(t) = self.table(root, "", "ssh", false) else {
             return (self.path("~/.ssh/id_ed25519"), 10);
