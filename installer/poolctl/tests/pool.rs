@@ -334,8 +334,33 @@ fn pool_on_three_lab_hosts() {
     expect(0, &["apply", "-f", &pool]);
     expect(0, &["status", "-f", &pool]);
 
-    // Edit the pool fee: exactly the wallet and stakepoold configs change.
+    // An exccd setting: exccd.conf changes, exccd restarts (and with it, by the units'
+    // Requires=, the wallet, which must then be unlocked again).
     let good = std::fs::read_to_string(&pool).unwrap();
+    let debug = good.replace(
+        "lotteryseed = \"excc-lab\"\n",
+        "lotteryseed = \"excc-lab\"\ndebuglevel = \"debug\"\n",
+    );
+    assert_ne!(debug, good);
+    std::fs::write(&pool, &debug).unwrap();
+    let plan = expect(2, &["plan", "-f", &pool]);
+    for h in hosts {
+        assert_eq!(
+            host_changes(&plan, h),
+            [
+                "~ file /etc/exccd/exccd.conf (exccd:exccd 0600)",
+                "* restart exccd (its program, config or unit changed; exccwallet and stakepoold restart with it)",
+                "* unlock the voting wallet (walletpassphrase)",
+            ],
+            "{plan}"
+        );
+        assert_eq!(host_diff(&plan, h), ["+debuglevel=debug"], "{plan}");
+    }
+    expect(0, &["apply", "-f", &pool]);
+    std::fs::write(&pool, &good).unwrap();
+    expect(0, &["apply", "-f", &pool]);
+
+    // Edit the pool fee: exactly the wallet and stakepoold configs change.
     let fee5 = set_in_table(&good, "pool", "fee_percent", "5");
     std::fs::write(&pool, &fee5).unwrap();
     let plan = expect(2, &["plan", "-f", &pool]);
@@ -345,7 +370,7 @@ fn pool_on_three_lab_hosts() {
             [
                 "~ file /etc/exccwallet/exccwallet.conf (exccwallet:exccwallet 0600)",
                 "~ file /etc/stakepoold/stakepoold.toml (stakepoold:stakepoold 0600)",
-                "* restart exccwallet (its program, config or unit changed)",
+                "* restart exccwallet (its program, config or unit changed; stakepoold restarts with it)",
                 "* restart stakepoold (its program, config or unit changed)",
                 "* unlock the voting wallet (walletpassphrase)",
             ],

@@ -181,21 +181,29 @@ pub fn diff(desired: &HostDesired, facts: &Facts, wallet: Option<&WalletFacts>) 
         let fact = facts.services.get(s).cloned().unwrap_or_default();
         let active = fact.active == "active";
         if restart.contains(s) && active {
-            let reason = if pending.contains(s) {
+            let mut reason = if pending.contains(s) {
                 "an interrupted apply changed its inputs"
             } else {
                 "its program, config or unit changed"
-            };
+            }
+            .to_owned();
+            // The units' Requires= chain restarts the dependants too.
+            match s {
+                BinaryName::Exccd => reason.push_str("; exccwallet and stakepoold restart with it"),
+                BinaryName::Exccwallet => reason.push_str("; stakepoold restarts with it"),
+                BinaryName::Stakepoold => {}
+            }
             changes.push(Change::Restart {
                 service: *s,
-                reason: reason.to_owned(),
+                reason,
             });
         } else if !active {
             changes.push(Change::Start(*s));
         } else {
             continue;
         }
-        wallet_starts |= *s == BinaryName::Exccwallet;
+        // A wallet that (re)starts, also through exccd's restart, comes up locked.
+        wallet_starts |= matches!(s, BinaryName::Exccd | BinaryName::Exccwallet);
     }
     let to = desired.wallet.sync_index;
     match wallet {
@@ -389,7 +397,27 @@ mod tests {
         assert!(
             matches!(
                 plan.changes.as_slice(),
-                [Change::Restart { service: BinaryName::Exccd, reason }] if reason.contains("interrupted")
+                [Change::Restart { service: BinaryName::Exccd, reason }, Change::UnlockWallet] if reason.contains("interrupted")
+            ),
+            "{:?}",
+            plan.changes
+        );
+    }
+
+    #[test]
+    fn exccd_restart_relocks_the_wallet() {
+        let (facts, wallet) = converged();
+        let mut d = desired();
+        d.files[0].content = b"a=2\n".to_vec();
+        let plan = diff(&d, &facts, Some(&wallet));
+        assert!(
+            matches!(
+                plan.changes.as_slice(),
+                [
+                    Change::File { .. },
+                    Change::Restart { service: BinaryName::Exccd, reason },
+                    Change::UnlockWallet
+                ] if reason.contains("exccwallet and stakepoold restart with it")
             ),
             "{:?}",
             plan.changes
