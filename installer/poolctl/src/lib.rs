@@ -14,3 +14,4 @@ pub mod plan;
 pub mod progress;
 pub mod runtime;
 pub mod status;
+pub mod upgrade;
