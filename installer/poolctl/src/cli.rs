@@ -73,6 +73,9 @@ pub enum LabCommand {
         /// Only boot the hosts: no DIR/pool/pool.toml, no apply.
         #[arg(long)]
         no_pool: bool,
+        /// Write DIR/pool/pool.toml but do not apply it (see `poolctl plan -f` first).
+        #[arg(long, conflicts_with = "no_pool")]
+        no_apply: bool,
     },
     /// Stop every lab host and remove their mounts, namespaces, cgroups and the bridge.
     Down {

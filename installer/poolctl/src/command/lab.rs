@@ -24,6 +24,7 @@ pub fn run(cmd: LabCommand, out: &mut impl Write) -> anyhow::Result<()> {
             hosts,
             dir,
             no_pool,
+            no_apply,
         } => {
             let report = runtime.block_on(lab::up(&dir, hosts, &progress))?;
             print_hosts(out, &report.state)?;
@@ -49,6 +50,14 @@ pub fn run(cmd: LabCommand, out: &mut impl Write) -> anyhow::Result<()> {
             )?;
             if !no_pool {
                 let pool_toml = lab::pool::write_pool_toml(&report.state)?;
+                if no_apply {
+                    writeln!(
+                        out,
+                        "lab pool: {} written; poolctl plan -f {0}",
+                        pool_toml.display()
+                    )?;
+                    return Ok(());
+                }
                 progress(&format!("applying {}", pool_toml.display()));
                 out.flush()?;
                 let applied = runtime
