@@ -614,4 +614,5 @@ fn pool_on_three_lab_hosts() {
         "{learned}"
     );
     assert_eq!(learned.lines().count(), unpinned.lines().count() + 1);
+    std::fs::remove_file(&v2).unwrap();
 }
