@@ -176,8 +176,8 @@ pub async fn upgrade(
                         .await
                     {
                         Ok(()) => {
+                            // The rollback's own steps ended the journal with `done ok`.
                             progress.line(&name, "rolled back: healthy on the previous version");
-                            journal.record(&name, "rollback", "ok", "");
                             Err(UpgradeError::RolledBack { host: name, check })
                         }
                         Err(r) => {
