@@ -30,6 +30,19 @@ pub enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Apply pool.toml one voting host at a time: before each, every other host must be
+    /// healthy; after it, stakepoold must be healthy (synced, unlocked, voting) in time, else
+    /// that host is rolled back to its previous programs and files and upgrade exits 1.
+    Upgrade {
+        #[command(flatten)]
+        pool: PoolArgs,
+        /// No progress lines (the log in .poolctl/logs/ still has them).
+        #[arg(long, short)]
+        quiet: bool,
+        /// Seconds each host has to become healthy (default: apply.health_timeout_secs).
+        #[arg(long, value_name = "SECS")]
+        health_timeout: Option<u64>,
+    },
     /// One line per voting host: versions, height vs tip, wallet, tickets, last vote, health.
     Status {
         /// pool.toml to use.

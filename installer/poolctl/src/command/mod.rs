@@ -5,6 +5,7 @@ mod key;
 mod lab;
 mod plan;
 mod status;
+mod upgrade;
 
 use std::io::Write;
 
@@ -15,6 +16,11 @@ pub fn run(command: Command, out: &mut impl Write) -> anyhow::Result<u8> {
     match command {
         Command::Plan { pool } => plan::run(pool, out),
         Command::Apply { pool, quiet } => apply::run(pool, quiet, out).map(|()| 0),
+        Command::Upgrade {
+            pool,
+            quiet,
+            health_timeout,
+        } => upgrade::run(pool, quiet, health_timeout, out).map(|()| 0),
         Command::Status { file, json } => status::run(&file, json, out),
         Command::Key(cmd) => key::run(cmd, out).map(|()| 0),
         Command::Lab(cmd) => lab::run(cmd, out).map(|()| 0),
