@@ -401,4 +401,7 @@ fn rolling_upgrade_on_three_lab_hosts() {
     ssh_out(&state, "voting3", "systemctl start stakepoold.service");
     std::fs::write(&pool, &v2_toml).unwrap();
     wait_all_healthy(&pool);
+    for f in [&v2, &broken] {
+        std::fs::remove_file(f).unwrap();
+    }
 }
