@@ -185,8 +185,14 @@ pub async fn poll_once(shared: &Shared) {
     }
     shared.health.update(|f| {
         f.node_connected = node.is_ok();
-        f.node_synced =
-            synced && matches!((&node, &wallet_tip), (Ok(n), Ok(w)) if w.height + 1 >= n.height);
+        // The wallet lagging the node means the wallet is not synced; an unreachable
+        // wallet says nothing about the node (that is reported as its own problem).
+        f.node_synced = synced
+            && match (&node, &wallet_tip) {
+                (Ok(n), Ok(w)) => w.height + 1 >= n.height,
+                (Ok(_), Err(_)) => true,
+                (Err(_), _) => false,
+            };
         if let Ok(tip) = &node {
             f.best_height = tip.height;
         }
