@@ -12,6 +12,17 @@ use crate::simnet::{Daemon, tip_winners};
 pub struct Filler {
     pub wallet: Daemon,
     pub tickets: HashSet<ChainHash>,
+    /// How many tickets to buy on a tip of the given height.
+    pub schedule: fn(u64) -> u64,
+}
+
+/// Two tickets a block from height 31 (coinbase maturity) until stake validation, five after.
+pub fn steady_schedule(height: u64) -> u64 {
+    match height {
+        0..31 => 0,
+        31..143 => 2,
+        _ => 5,
+    }
 }
 
 /// The tip a block is being prepared on.
@@ -35,15 +46,16 @@ impl Filler {
         Filler {
             wallet,
             tickets: HashSet::new(),
+            schedule: steady_schedule,
         }
     }
 
-    /// Buys filler tickets (two a block before stake validation, five after)
-    /// and votes the filler winners of the tip.
+    /// Buys filler tickets (as many as `schedule` says) and votes the filler winners of
+    /// the tip.
     pub async fn prepare_block(&mut self, node: &Daemon) -> Tip {
         let (hash, height, winners) = tip_winners(node).await;
-        if height >= 31 {
-            let n = if height < 143 { 2 } else { 5 };
+        let n = (self.schedule)(height);
+        if n > 0 {
             let t = self
                 .wallet
                 .ok("purchaseticket", json!(["default", 1000, 1, "", n]))

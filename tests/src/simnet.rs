@@ -1,6 +1,6 @@
 //! The simulated network: `excc-simnet node` and `excc-simnet wallet` processes.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use excc_chain::{ChainHash, Transaction};
 use excc_rpc::{ClientConfig, PinnedCert, RpcClient};
@@ -14,12 +14,17 @@ pub const PASS: &str = "p";
 /// The pool wallets' seed (every voting wallet of one pool is restored from it).
 pub const POOL_SEED_HEX: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 
-/// A node or wallet process and an RPC client pinned to its certificate.
+/// A node or wallet and an RPC client pinned to its certificate: a process this harness
+/// started, or one it was pointed at ([`Daemon::attach`], e.g. a lab host's exccd).
 pub struct Daemon {
-    pub proc: Proc,
+    pub name: String,
+    proc: Option<Proc>,
     pub addr: String,
     pub dir: PathBuf,
     pub cert: PathBuf,
+    /// RPC credentials (wallets started on a node use them for it).
+    pub user: String,
+    pub pass: String,
     pub rpc: RpcClient,
     args: Vec<String>,
 }
@@ -28,12 +33,15 @@ impl Daemon {
     async fn spawn(name: &str, dir: PathBuf, args: Vec<String>, addr: String) -> Daemon {
         let proc = Proc::spawn(name, &bin("excc-simnet"), &args, &dir.join("log.txt"));
         let cert = dir.join("rpc.cert");
-        let rpc = connect(&addr, &cert, name).await;
+        let rpc = connect(&addr, &cert, name, USER, PASS).await;
         let mut d = Daemon {
-            proc,
+            name: name.into(),
+            proc: Some(proc),
             addr,
             dir,
             cert,
+            user: USER.into(),
+            pass: PASS.into(),
             rpc,
             args,
         };
@@ -41,17 +49,45 @@ impl Daemon {
         d
     }
 
+    /// A running node or wallet elsewhere: `addr`, its certificate at `cert`, credentials.
+    /// It cannot be stopped or restarted from here.
+    pub async fn attach(name: &str, addr: &str, cert: &Path, user: &str, pass: &str) -> Daemon {
+        let rpc = connect(addr, cert, name, user, pass).await;
+        let mut d = Daemon {
+            name: name.into(),
+            proc: None,
+            addr: addr.into(),
+            dir: cert.parent().unwrap_or(Path::new(".")).into(),
+            cert: cert.into(),
+            user: user.into(),
+            pass: pass.into(),
+            rpc,
+            args: Vec::new(),
+        };
+        d.wait_ready().await;
+        d
+    }
+
+    fn proc(&mut self) -> &mut Proc {
+        let name = &self.name;
+        self.proc
+            .as_mut()
+            .unwrap_or_else(|| panic!("{name} was not started by this harness"))
+    }
+
     async fn wait_ready(&mut self) {
-        let name = self.proc.name.clone();
         for _ in 0..1500 {
-            self.proc.assert_running();
+            if let Some(p) = &mut self.proc {
+                p.assert_running();
+            }
             match self.rpc.call_raw("getbestblockhash", vec![]).await {
                 Ok(_) => return,
                 Err(e) if e.rpc_code().is_some() => return,
                 Err(_) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
             }
         }
-        panic!("{name} not ready:\n{}", self.proc.log_text());
+        let log = self.proc.as_ref().map(Proc::log_text).unwrap_or_default();
+        panic!("{} not ready:\n{log}", self.name);
     }
 
     /// Stops the process (SIGTERM) and starts it again with the same flags.
@@ -62,18 +98,18 @@ impl Daemon {
 
     /// Stops the process (SIGTERM) and waits for it to exit.
     pub fn stop(&mut self) {
-        self.proc.terminate();
+        self.proc().terminate();
     }
 
     /// Starts a stopped process again with the same flags.
     pub async fn start_again(&mut self) {
-        let name = self.proc.name.clone();
-        self.proc = Proc::spawn(
-            &name,
+        self.proc();
+        self.proc = Some(Proc::spawn(
+            &self.name,
             &bin("excc-simnet"),
             &self.args,
             &self.dir.join("log.txt"),
-        );
+        ));
         self.wait_ready().await;
     }
 
@@ -86,7 +122,7 @@ impl Daemon {
     pub async fn ok(&self, method: &str, params: Value) -> Value {
         self.call(method, params.clone())
             .await
-            .unwrap_or_else(|e| panic!("{} {method} {params}: {e}", self.proc.name))
+            .unwrap_or_else(|e| panic!("{} {method} {params}: {e}", self.name))
     }
 
     pub async fn ok_str(&self, method: &str, params: Value) -> String {
@@ -98,14 +134,14 @@ impl Daemon {
     }
 }
 
-async fn connect(addr: &str, cert: &std::path::Path, name: &str) -> RpcClient {
+async fn connect(addr: &str, cert: &Path, name: &str, user: &str, pass: &str) -> RpcClient {
     let cert = cert.to_path_buf();
     let pinned = wait_for(30, &format!("{name}'s rpc.cert"), || {
         let cert = cert.clone();
         async move { PinnedCert::from_pem_file(&cert).ok() }
     })
     .await;
-    RpcClient::http(ClientConfig::new(addr, USER, PASS, pinned), name)
+    RpcClient::http(ClientConfig::new(addr, user, pass, pinned), name)
 }
 
 pub async fn start_node(root: &std::path::Path, name: &str, extra: &[String]) -> Daemon {
@@ -146,6 +182,8 @@ pub async fn start_wallet(
         &format!("--password={PASS}"),
         &format!("--rpcconnect={}", node.addr),
         &format!("--cafile={}", node.cert.display()),
+        &format!("--exccdusername={}", node.user),
+        &format!("--exccdpassword={}", node.pass),
     ]
     .map(String::from)
     .to_vec();

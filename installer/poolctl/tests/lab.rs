@@ -7,7 +7,7 @@
 //! it skips; as root (CI) it must run to the end. It installs its own packages.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use poolctl::host::{
@@ -16,37 +16,8 @@ use poolctl::host::{
 };
 use poolctl::lab::{LabState, is_root};
 
-/// Separate from the operator's default lab directory.
-const DIR: &str = "/var/tmp/excc-lab-test";
-
-fn poolctl(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_poolctl"))
-        .args(args)
-        .output()
-        .expect("run poolctl")
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = poolctl(args);
-    assert!(
-        out.status.success(),
-        "poolctl {args:?} failed:\nstdout: {}\nstderr: {}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    // Progress lines (with timings) for the test log.
-    eprint!("{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
-}
-
-/// Tears the lab down even when an assertion fails half-way.
-struct LabGuard;
-
-impl Drop for LabGuard {
-    fn drop(&mut self) {
-        let _ = poolctl(&["lab", "down", "--dir", DIR]);
-    }
-}
+mod common;
+use common::{DIR, LabGuard, expect, machine_wide_turn, poolctl};
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
@@ -96,26 +67,6 @@ fn lab_traces() -> Vec<String> {
         }
     }
     traces
-}
-
-/// Blocks until this process is the only lab test on the machine; released on drop.
-fn machine_wide_turn() -> std::fs::File {
-    use std::os::fd::AsRawFd;
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(format!("{DIR}.lock"))
-        .unwrap();
-    // SAFETY: flock on a descriptor we own; blocks until granted.
-    let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) };
-    assert_eq!(
-        rc,
-        0,
-        "flock {DIR}.lock: {}",
-        std::io::Error::last_os_error()
-    );
-    file
 }
 
 /// True while `pid` exists and is not a zombie.
@@ -201,11 +152,11 @@ fn lab_end_to_end() {
     // take turns for the whole test.
     let _turn = machine_wide_turn();
     // An earlier aborted run may have left a lab behind.
-    ok(&["lab", "down", "--dir", DIR]);
+    expect(0, &["lab", "down", "--dir", DIR]);
     let _guard = LabGuard;
 
     let t = Instant::now();
-    let out = ok(&["lab", "up", "--no-pool", "--hosts", "2", "--dir", DIR]);
+    let out = expect(0, &["lab", "up", "--no-pool", "--hosts", "2", "--dir", DIR]);
     eprintln!(
         "lab up (2 hosts) took {:.1}s:\n{out}",
         t.elapsed().as_secs_f32()
@@ -236,13 +187,13 @@ fn lab_end_to_end() {
     );
 
     // A second `up` finds both hosts running and changes nothing.
-    let again = ok(&["lab", "up", "--no-pool", "--hosts", "2", "--dir", DIR]);
+    let again = expect(0, &["lab", "up", "--no-pool", "--hosts", "2", "--dir", DIR]);
     assert!(
         again.contains("0 started, 2 already running"),
         "second up was not a no-op: {again}"
     );
     assert_eq!(LabState::load(Path::new(DIR)).unwrap(), state);
-    let status = ok(&["lab", "status", "--dir", DIR]);
+    let status = expect(0, &["lab", "status", "--dir", DIR]);
     assert_eq!(
         status.lines().filter(|l| l.ends_with("running")).count(),
         2,
@@ -252,14 +203,14 @@ fn lab_end_to_end() {
     runtime().block_on(exercise_hosts(&state));
 
     // Shrinking stops the extra host; growing boots it afresh (with a new host key).
-    let out = ok(&["lab", "up", "--no-pool", "--hosts", "1", "--dir", DIR]);
+    let out = expect(0, &["lab", "up", "--no-pool", "--hosts", "1", "--dir", DIR]);
     assert!(
         out.contains("1 running (0 started, 1 already running, 1 stopped)"),
         "{out}"
     );
     assert!(!Path::new("/run/netns/excclab-voting2").exists());
     assert_eq!(LabState::load(Path::new(DIR)).unwrap().hosts.len(), 1);
-    let out = ok(&["lab", "up", "--no-pool", "--hosts", "2", "--dir", DIR]);
+    let out = expect(0, &["lab", "up", "--no-pool", "--hosts", "2", "--dir", DIR]);
     assert!(
         out.contains("2 running (1 started, 1 already running)"),
         "{out}"
@@ -301,7 +252,7 @@ fn lab_end_to_end() {
         stderr,
         format!("poolctl: error: voting2 not running; run `poolctl lab up --dir {DIR}`\n")
     );
-    let out = ok(&["lab", "up", "--no-pool", "--hosts", "2", "--dir", DIR]);
+    let out = expect(0, &["lab", "up", "--no-pool", "--hosts", "2", "--dir", DIR]);
     assert!(
         out.contains("2 running (1 started, 1 already running)"),
         "{out}"
@@ -330,7 +281,7 @@ fn lab_end_to_end() {
     );
 
     let t = Instant::now();
-    let down = ok(&["lab", "down", "--dir", DIR]);
+    let down = expect(0, &["lab", "down", "--dir", DIR]);
     eprintln!("lab down took {:.1}s: {down}", t.elapsed().as_secs_f32());
     assert!(down.contains("stopped 2 host(s)"), "{down}");
     let traces = lab_traces();

@@ -20,59 +20,20 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use poolctl::lab::{LabState, is_root};
+use poolctl::lab::is_root;
 
-/// The lab tests' directory and machine-wide lock (shared with tests/lab.rs).
-const DIR: &str = "/var/tmp/excc-lab-test";
+mod common;
+use common::{
+    DIR, expect, lab_pool, poolctl, set_in_table, sha256_file, ssh_run, stakepoold_copy,
+    stakepoold_path, text,
+};
 
-fn poolctl(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_poolctl"))
-        .args(args)
-        .output()
-        .expect("run poolctl")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-/// Runs poolctl, expects exit status `code`, returns stdout; stderr goes to the test log.
-fn expect(code: i32, args: &[&str]) -> String {
-    let out = poolctl(args);
-    eprint!("{}", text(&out.stderr));
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "poolctl {args:?}:\nstdout: {}\nstderr: {}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    text(&out.stdout)
-}
-
-struct LabGuard;
-
-impl Drop for LabGuard {
-    fn drop(&mut self) {
-        let _ = poolctl(&["lab", "down", "--dir", DIR]);
-    }
-}
-
-fn machine_wide_turn() -> std::fs::File {
-    use std::os::fd::AsRawFd;
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(format!("{DIR}.lock"))
-        .unwrap();
-    // SAFETY: flock on a descriptor we own; blocks until granted.
-    let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) };
-    assert_eq!(rc, 0, "flock: {}", std::io::Error::last_os_error());
-    file
+/// Runs `script` on `host`; true on exit status 0.
+fn ssh_ok(state: &poolctl::lab::LabState, host: &str, script: &str) -> bool {
+    ssh_run(state, host, script).0
 }
 
 /// The change lines (not diff lines) of one host's block in a plan.
@@ -104,47 +65,6 @@ fn host_diff(plan: &str, host: &str) -> Vec<String> {
         })
         .map(str::to_owned)
         .collect()
-}
-
-fn sha256_file(path: &Path) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(Sha256::digest(std::fs::read(path).unwrap()))
-}
-
-/// Replaces the value of `key` inside the `[table]` block of a pool.toml.
-fn set_in_table(toml: &str, table: &str, key: &str, value: &str) -> String {
-    let mut out = String::new();
-    let mut inside = false;
-    for line in toml.lines() {
-        if line.starts_with('[') {
-            inside = line.trim() == format!("[{table}]");
-        }
-        if inside && line.starts_with(&format!("{key} = ")) {
-            out.push_str(&format!("{key} = {value}\n"));
-        } else {
-            out.push_str(line);
-            out.push('\n');
-        }
-    }
-    out
-}
-
-/// Runs `script` on `host` over SSH (pinned key); true on exit status 0.
-fn ssh_check(state: &LabState, host: &str, script: &str) -> bool {
-    use poolctl::host::{Host, RemoteCommand};
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let ssh = state.host(host).unwrap().connect().await.unwrap();
-        let out = ssh
-            .run(&RemoteCommand::shell(script, [""; 0]))
-            .await
-            .unwrap();
-        ssh.close().await;
-        out.success()
-    })
 }
 
 /// Speaks TLS to stakepoold's gRPC port at `addr` as the web service would: the server's
@@ -229,31 +149,6 @@ fn check_pool_ca() {
     );
 }
 
-/// Builds the programs the lab pool installs next to poolctl (`cargo test --workspace` builds
-/// only the binaries of packages with integration tests, which stakepoold has none of).
-fn build_pool_programs() {
-    let exe = Path::new(env!("CARGO_BIN_EXE_poolctl"));
-    let release = exe.parent().is_some_and(|d| d.ends_with("release"));
-    let mut cmd = Command::new(env!("CARGO"));
-    cmd.args(["build", "--bin", "excc-simnet", "--bin", "stakepoold"])
-        .args(["-p", "excc-simnet", "-p", "stakepoold"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"));
-    if release {
-        cmd.arg("--release");
-    }
-    let t = Instant::now();
-    let out = cmd.output().expect("run cargo build");
-    assert!(
-        out.status.success(),
-        "cargo build of excc-simnet and stakepoold failed:\n{}",
-        text(&out.stderr)
-    );
-    eprintln!(
-        "excc-simnet and stakepoold built in {:.1}s",
-        t.elapsed().as_secs_f32()
-    );
-}
-
 #[test]
 fn pool_on_three_lab_hosts() {
     if !is_root() {
@@ -262,22 +157,9 @@ fn pool_on_three_lab_hosts() {
         );
         return;
     }
-    build_pool_programs();
-    let _turn = machine_wide_turn();
-    expect(0, &["lab", "down", "--dir", DIR]);
-    let _guard = LabGuard;
-    let pool = format!("{DIR}/pool/pool.toml");
     let hosts = ["voting1", "voting2", "voting3"];
-
     // From scratch: lab up boots three hosts and applies the generated pool.
-    let t = Instant::now();
-    let out = expect(0, &["lab", "up", "--hosts", "3", "--dir", DIR]);
-    eprintln!(
-        "lab up + apply from scratch: {:.1}s",
-        t.elapsed().as_secs_f32()
-    );
-    assert!(out.contains("lab pool: 3 hosts healthy"), "{out}");
-    let state = LabState::load(Path::new(DIR)).unwrap();
+    let (_turn, _guard, state, pool) = lab_pool(3);
     let plan = expect(0, &["plan", "-f", &pool]);
     assert!(plan.contains("Plan: 0 of 3 hosts to change."), "{plan}");
     let status = expect(0, &["status", "-f", &pool, "--json"]);
@@ -292,7 +174,7 @@ fn pool_on_three_lab_hosts() {
     }
     check_pool_ca();
     // Secrets reached the hosts as 0600 files of the service user; plan never shows them.
-    assert!(ssh_check(
+    assert!(ssh_ok(
         &state,
         "voting2",
         "test \"$(stat -c '%a %U' /etc/stakepoold/exccwallet.password)\" = '600 stakepoold'"
@@ -300,7 +182,7 @@ fn pool_on_three_lab_hosts() {
 
     // A wallet restarted behind poolctl's back comes up locked: status says so, plan wants
     // only the unlock, apply does it and waits for health.
-    assert!(ssh_check(
+    assert!(ssh_ok(
         &state,
         "voting3",
         "systemctl restart exccwallet.service"
@@ -396,20 +278,8 @@ fn pool_on_three_lab_hosts() {
     assert!(expect(0, &["plan", "-f", &pool]).contains("Plan: 0 of 3"));
 
     // A new stakepoold version: one binary, its wrapper, one restart per host.
-    let v2 = format!("{DIR}/stakepoold-v2");
-    let current = good
-        .lines()
-        .skip_while(|l| l.trim() != "[binaries.stakepoold]")
-        .find_map(|l| l.strip_prefix("path = "))
-        .unwrap()
-        .trim_matches('"')
-        .to_owned();
-    std::fs::copy(&current, &v2).unwrap();
-    {
-        use std::io::Write;
-        let mut f = std::fs::OpenOptions::new().append(true).open(&v2).unwrap();
-        f.write_all(b"v2").unwrap();
-    }
+    let current = stakepoold_path(&good);
+    let v2 = stakepoold_copy(&current, "v2");
     let (old_sha, new_sha) = (
         sha256_file(Path::new(&current)),
         sha256_file(Path::new(&v2)),
@@ -510,7 +380,7 @@ fn pool_on_three_lab_hosts() {
         "{status}"
     );
     // Rollback material: the previous program and the replaced wrapper stay.
-    assert!(ssh_check(
+    assert!(ssh_ok(
         &state,
         "voting1",
         &format!(

@@ -15,141 +15,21 @@
 //! Needs root (the lab). Not root: prints why and returns; as root (CI) it must run through.
 
 use std::path::Path;
-use std::process::{Command, Output};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use poolctl::lab::{LabState, is_root};
 
-/// The lab tests' directory and machine-wide lock (shared with tests/lab.rs and pool.rs).
-const DIR: &str = "/var/tmp/excc-lab-test";
+mod common;
+use common::{
+    DIR, expect_both, lab_pool, poolctl, sha256_file, ssh_out, stakepoold_copy, stakepoold_path,
+    text, with_stakepoold,
+};
+
 const HOSTS: [&str; 3] = ["voting1", "voting2", "voting3"];
 /// stakepoold's `/healthz` port on simnet (gRPC 19560 + 1).
 const HEALTH_PORT: u16 = 19561;
-
-fn poolctl(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_poolctl"))
-        .args(args)
-        .output()
-        .expect("run poolctl")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-/// Runs poolctl, expects exit status `code`, returns (stdout, stderr).
-fn expect(code: i32, args: &[&str]) -> (String, String) {
-    let out = poolctl(args);
-    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
-    eprint!("{stderr}");
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "poolctl {args:?}:\nstdout: {stdout}\nstderr: {stderr}"
-    );
-    (stdout, stderr)
-}
-
-struct LabGuard;
-
-impl Drop for LabGuard {
-    fn drop(&mut self) {
-        let _ = poolctl(&["lab", "down", "--dir", DIR]);
-    }
-}
-
-fn machine_wide_turn() -> std::fs::File {
-    use std::os::fd::AsRawFd;
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(format!("{DIR}.lock"))
-        .unwrap();
-    // SAFETY: flock on a descriptor we own; blocks until granted.
-    let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) };
-    assert_eq!(rc, 0, "flock: {}", std::io::Error::last_os_error());
-    file
-}
-
-fn build_pool_programs() {
-    let exe = Path::new(env!("CARGO_BIN_EXE_poolctl"));
-    let release = exe.parent().is_some_and(|d| d.ends_with("release"));
-    let mut cmd = Command::new(env!("CARGO"));
-    cmd.args(["build", "--bin", "excc-simnet", "--bin", "stakepoold"])
-        .args(["-p", "excc-simnet", "-p", "stakepoold"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"));
-    if release {
-        cmd.arg("--release");
-    }
-    let out = cmd.output().expect("run cargo build");
-    assert!(
-        out.status.success(),
-        "cargo build of excc-simnet and stakepoold failed:\n{}",
-        text(&out.stderr)
-    );
-}
-
-fn sha256_file(path: &Path) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(Sha256::digest(std::fs::read(path).unwrap()))
-}
-
-/// Replaces the value of `key` inside the `[table]` block of a pool.toml.
-fn set_in_table(toml: &str, table: &str, key: &str, value: &str) -> String {
-    let mut out = String::new();
-    let mut inside = false;
-    for line in toml.lines() {
-        if line.starts_with('[') {
-            inside = line.trim() == format!("[{table}]");
-        }
-        if inside && line.starts_with(&format!("{key} = ")) {
-            out.push_str(&format!("{key} = {value}\n"));
-        } else {
-            out.push_str(line);
-            out.push('\n');
-        }
-    }
-    out
-}
-
-/// pool.toml with `[binaries.stakepoold]` = `path` as `version`.
-fn with_stakepoold(toml: &str, path: &str, version: &str) -> String {
-    let t = set_in_table(
-        toml,
-        "binaries.stakepoold",
-        "version",
-        &format!("\"{version}\""),
-    );
-    let t = set_in_table(&t, "binaries.stakepoold", "path", &format!("\"{path}\""));
-    set_in_table(
-        &t,
-        "binaries.stakepoold",
-        "sha256",
-        &format!("\"{}\"", sha256_file(Path::new(path))),
-    )
-}
-
-/// Runs `script` on `host` over SSH (pinned key); its stdout, asserting exit status 0.
-fn ssh_out(state: &LabState, host: &str, script: &str) -> String {
-    use poolctl::host::{Host, RemoteCommand};
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let ssh = state.host(host).unwrap().connect().await.unwrap();
-        let out = ssh
-            .run(&RemoteCommand::shell(script, [""; 0]))
-            .await
-            .unwrap();
-        ssh.close().await;
-        assert!(out.success(), "{host}: {script}: {}", out.stderr_text());
-        out.stdout_text()
-    })
-}
 
 /// Samples every host's `/healthz` until stopped; per round, which hosts were healthy.
 struct HealthSampler {
@@ -245,38 +125,21 @@ fn rolling_upgrade_on_three_lab_hosts() {
         );
         return;
     }
-    build_pool_programs();
-    let _turn = machine_wide_turn();
-    expect(0, &["lab", "down", "--dir", DIR]);
-    let _guard = LabGuard;
-    let pool = format!("{DIR}/pool/pool.toml");
-    let (out, _) = expect(0, &["lab", "up", "--hosts", "3", "--dir", DIR]);
-    assert!(out.contains("lab pool: 3 hosts healthy"), "{out}");
-    let state = LabState::load(Path::new(DIR)).unwrap();
+    let (_turn, _guard, state, pool) = lab_pool(3);
     let good = std::fs::read_to_string(&pool).unwrap();
-    let current = good
-        .lines()
-        .skip_while(|l| l.trim() != "[binaries.stakepoold]")
-        .find_map(|l| l.strip_prefix("path = "))
-        .unwrap()
-        .trim_matches('"')
-        .to_owned();
+    let current = stakepoold_path(&good);
 
     // Nothing to do: upgrade says so and touches nothing.
-    let (out, _) = expect(0, &["upgrade", "-f", &pool]);
+    let (out, _) = expect_both(0, &["upgrade", "-f", &pool]);
     assert!(out.contains("nothing to change on 3 hosts"), "{out}");
 
     // 1. A successful rolling upgrade to a differently-built stakepoold.
-    let v2 = format!("{DIR}/stakepoold-v2");
-    let mut bytes = std::fs::read(&current).unwrap();
-    bytes.extend_from_slice(b"v2");
-    std::fs::write(&v2, &bytes).unwrap();
-    std::fs::set_permissions(&v2, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let v2 = stakepoold_copy(&current, "v2");
     let v2_sha = sha256_file(Path::new(&v2));
     let v2_toml = with_stakepoold(&good, &v2, "v2");
     std::fs::write(&pool, &v2_toml).unwrap();
     let sampler = HealthSampler::start(&state);
-    let (out, err) = expect(0, &["upgrade", "-f", &pool]);
+    let (out, err) = expect_both(0, &["upgrade", "-f", &pool]);
     sampler.finish("successful upgrade");
     assert!(
         out.contains("3 of 3 hosts upgraded one at a time and healthy (voting1, voting2, voting3)"),
@@ -290,7 +153,7 @@ fn rolling_upgrade_on_three_lab_hosts() {
         assert!(last <= start && start < done, "{h} out of order:\n{err}");
         last = done;
     }
-    let (status, _) = expect(0, &["status", "-f", &pool]);
+    let (status, _) = expect_both(0, &["status", "-f", &pool]);
     assert_eq!(
         status
             .lines()
@@ -299,7 +162,7 @@ fn rolling_upgrade_on_three_lab_hosts() {
         3,
         "{status}"
     );
-    let (plan, _) = expect(0, &["plan", "-f", &pool]);
+    let (plan, _) = expect_both(0, &["plan", "-f", &pool]);
     assert!(plan.contains("Plan: 0 of 3"), "{plan}");
 
     // 2. A stakepoold that starts (so systemd is content) but never gets healthy: it runs the
@@ -364,7 +227,7 @@ fn rolling_upgrade_on_three_lab_hosts() {
     );
     // voting1 runs v2 again and is healthy; voting2/3 were not touched at all.
     wait_all_healthy(&pool);
-    let (status, _) = expect(0, &["status", "-f", &pool]);
+    let (status, _) = expect_both(0, &["status", "-f", &pool]);
     assert_eq!(
         status
             .lines()
@@ -383,7 +246,7 @@ fn rolling_upgrade_on_three_lab_hosts() {
     assert_eq!(before[1..], after[1..], "voting2/3 were touched");
     // Back to v2 everywhere: pool.toml with v2 plans nothing.
     std::fs::write(&pool, &v2_toml).unwrap();
-    let (plan, _) = expect(0, &["plan", "-f", &pool]);
+    let (plan, _) = expect_both(0, &["plan", "-f", &pool]);
     assert!(plan.contains("Plan: 0 of 3"), "{plan}");
 
     // 3. The gate: with voting3's stakepoold stopped, upgrading voting1 is refused.
