@@ -25,7 +25,6 @@ use pool_tests::filler::{Filler, hashes};
 use pool_tests::simnet::{Daemon, mempool_votes, start_wallet};
 use poolctl::config::{HostEntry, PoolConfig};
 use poolctl::lab::is_root;
-use poolctl::plan::conf::EXCCD_RPC_USER;
 use poolctl::plan::render::ports;
 use serde_json::json;
 use stakepoold_proto::v1 as pb;
@@ -33,7 +32,7 @@ use stakepoold_proto::v1::stakepoold_service_client::StakepooldServiceClient;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Identity};
 
 mod common;
-use common::{lab_pool, stakepoold_copy, stakepoold_path, text, with_stakepoold};
+use common::{lab_pool, leader_node, stakepoold_copy, stakepoold_path, text, with_stakepoold};
 
 /// How long the miner waits for the votes of the tip's pool winners before it mines anyway.
 const VOTE_WAIT: Duration = Duration::from_secs(5);
@@ -153,16 +152,8 @@ impl Miner {
 async fn pool_with_tickets(config: &PoolConfig, root: &Path) -> Miner {
     let network = Network::Simnet;
     let p = ports(config);
-    let leader_host = &config.hosts[0];
     let ca_dir = config.state_dir().join("ca");
-    let leader = Daemon::attach(
-        "voting1-exccd",
-        &format!("{}:{}", leader_host.address, p.node_rpc),
-        &ca_dir.join(format!("hosts/{}/exccd-rpc.cert", leader_host.name)),
-        EXCCD_RPC_USER,
-        config.secrets.exccd_rpc_password.expose(),
-    )
-    .await;
+    let leader = leader_node(config).await;
     let filler = start_wallet(root, "filler", &leader, &["--createtemp".into()]).await;
     filler.ok("walletpassphrase", json!(["password", 0])).await;
     let mut filler = Filler::new(filler);

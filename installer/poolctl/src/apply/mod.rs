@@ -20,7 +20,7 @@ use std::sync::Arc;
 use tokio::task::JoinSet;
 
 use crate::config::PoolConfig;
-use crate::plan::{self, HostPlan, PlanError};
+use crate::plan::{self, ColdPlan, HostPlan, PlanError};
 use crate::progress::Progress;
 
 pub use journal::JournalError;
@@ -37,12 +37,17 @@ pub enum ApplyError {
     /// Some hosts failed (others may have succeeded); one line per failed host.
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
     Hosts(Vec<StepError>),
+    /// The cold wallet's fee-address sync failed (before any host was changed).
+    #[error("{0}")]
+    ColdWallet(String),
 }
 
 /// What an apply did.
 #[derive(Debug)]
 pub struct ApplyReport {
     pub plans: Vec<HostPlan>,
+    /// The cold wallet's plan (with `[cold_wallet]`), done when apply returns.
+    pub cold: Option<ColdPlan>,
     pub log: PathBuf,
 }
 
@@ -88,6 +93,10 @@ pub async fn apply(pool_toml: &Path, options: &ApplyOptions) -> Result<ApplyRepo
             &format!("{} changes planned", p.changes.len()),
         );
     }
+    let cold = plan::cold::observe(&prepared.config).await?;
+    if let Some(c) = cold.as_ref().filter(|c| !c.is_empty()) {
+        sync_cold_wallet(&prepared.config, c, &journal, &progress).await?;
+    }
 
     let config = Arc::new(prepared.config);
     let journal = Arc::new(journal);
@@ -130,6 +139,35 @@ pub async fn apply(pool_toml: &Path, options: &ApplyOptions) -> Result<ApplyRepo
     progress.line("", &format!("apply finished in {:.1}s", progress.elapsed()));
     Ok(ApplyReport {
         plans,
+        cold,
         log: log_path,
     })
+}
+
+/// The cold wallet's fee-address sync, journaled like a host's step (as `cold-wallet`).
+async fn sync_cold_wallet(
+    config: &PoolConfig,
+    c: &ColdPlan,
+    journal: &journal::Journal,
+    progress: &Progress,
+) -> Result<(), ApplyError> {
+    const WHO: &str = "cold-wallet";
+    const STEP: &str = "fee-address-sync";
+    let what = format!("accountsyncaddressindex {} 0 {}", c.account, c.to);
+    progress.line(WHO, &what);
+    journal.record(WHO, STEP, "start", &what);
+    match plan::cold::sync(config, c).await {
+        Ok(()) => {
+            journal.record(WHO, STEP, "ok", "");
+            journal.record(WHO, "done", "ok", "");
+            Ok(())
+        }
+        Err(why) => {
+            journal.record(WHO, STEP, "failed", &why);
+            Err(ApplyError::ColdWallet(format!(
+                "cold wallet at {}: {why}",
+                c.rpc
+            )))
+        }
+    }
 }

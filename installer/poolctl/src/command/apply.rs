@@ -16,6 +16,14 @@ pub fn run(args: PoolArgs, quiet: bool, out: &mut impl Write) -> anyhow::Result<
         .block_on(apply(&args.file, &options))
         .context("apply")?;
     let changed = report.plans.iter().filter(|p| !p.is_empty()).count();
+    if let Some(c) = &report.cold {
+        writeln!(
+            out,
+            "apply: cold wallet {} watches fee addresses up to index {}",
+            c.rpc,
+            c.to.max(c.now)
+        )?;
+    }
     if changed == 0 {
         writeln!(
             out,

@@ -11,7 +11,7 @@ use crate::cli::PoolArgs;
 pub fn run(args: PoolArgs, out: &mut impl Write) -> anyhow::Result<u8> {
     let config = PoolConfig::load(&args.file)?;
     let runtime = super::runtime()?;
-    let plans = runtime
+    let (plans, cold) = runtime
         .block_on(async {
             let mut prepared = plan::prepare(config)?;
             let hosts = plan::connect_all(&mut prepared.config, args.accept_new_host_keys).await?;
@@ -21,11 +21,13 @@ pub fn run(args: PoolArgs, out: &mut impl Write) -> anyhow::Result<u8> {
                     ssh.close().await;
                 }
             }
-            plans
+            let cold = plan::cold::observe(&prepared.config).await?;
+            Ok::<_, plan::PlanError>((plans?, cold))
         })
         .context("plan")?;
-    write!(out, "{}", plan::show::render(&plans))?;
-    Ok(if plans.iter().all(|p| p.is_empty()) {
+    write!(out, "{}", plan::show::render(&plans, cold.as_ref()))?;
+    let cold_done = cold.as_ref().is_none_or(plan::ColdPlan::is_empty);
+    Ok(if cold_done && plans.iter().all(|p| p.is_empty()) {
         0
     } else {
         2

@@ -13,7 +13,9 @@ mod problems;
 mod secret;
 pub mod writeback;
 
-pub use model::{BinaryName, BinarySource, HostEntry, PoolConfig, PoolSettings, Secrets};
+pub use model::{
+    BinaryName, BinarySource, ColdWallet, HostEntry, PoolConfig, PoolSettings, Secrets,
+};
 pub use problems::{ConfigError, Problem};
 pub use secret::{Secret, SecretRef};
 

@@ -28,6 +28,23 @@ pub struct PoolConfig {
     /// Extra `key=value` lines for exccwallet.conf, in file order.
     pub exccwallet_settings: Vec<(String, String)>,
     pub hosts: Vec<HostEntry>,
+    /// `[cold_wallet]`: the fee wallet poolctl keeps in sync, when it can reach it.
+    pub cold_wallet: Option<ColdWallet>,
+}
+
+/// `[cold_wallet]`: the operator's wallet that receives the pool fees, reached directly over
+/// its JSON-RPC (TLS, certificate pinned) from where poolctl runs.
+#[derive(Clone, Debug)]
+pub struct ColdWallet {
+    /// `host:port` of its RPC.
+    pub rpc: String,
+    /// Its `rpc.cert` (PEM), read at load.
+    pub cert_pem: String,
+    pub user: String,
+    /// `secrets.cold_wallet_rpc_password`.
+    pub password: Secret,
+    /// The account whose xpub is `pool.cold_wallet_xpub`.
+    pub account: String,
 }
 
 /// `[pool]`.

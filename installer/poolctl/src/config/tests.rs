@@ -134,3 +134,69 @@ fn secret_file_must_be_private() {
     );
     assert_eq!(err.lines().count(), 1, "{err}");
 }
+
+/// The sample with a `[cold_wallet]` table (after `[pool]`'s keys) and its password secret.
+fn with_cold_wallet(text: &str, table: &str, secret: bool) -> String {
+    let mut t = text.replace("[ssh]\n", &format!("[cold_wallet]\n{table}\n\n[ssh]\n"));
+    if secret {
+        t = t.replace(
+            "[secrets]\n",
+            "[secrets]\ncold_wallet_rpc_password = { file = \"secrets/cold.password\" }\n",
+        );
+    }
+    t
+}
+
+#[test]
+fn cold_wallet_loads_with_its_pinned_cert_and_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = sample_in(dir.path());
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["cold".to_owned()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap()
+        .pem();
+    std::fs::create_dir_all(dir.path().join("certs")).unwrap();
+    std::fs::write(dir.path().join("certs/cold.cert"), &cert).unwrap();
+    private(&dir.path().join("secrets/cold.password"), "cold-pw\n");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let table = "rpc = \"192.0.2.20:9110\"\ncert = \"certs/cold.cert\"\nuser = \"cold-rpc\"";
+    std::fs::write(&path, with_cold_wallet(&text, table, true)).unwrap();
+    let c = PoolConfig::load(&path).unwrap().cold_wallet.unwrap();
+    assert_eq!(c.rpc, "192.0.2.20:9110");
+    assert_eq!(c.cert_pem, cert);
+    assert_eq!(c.user, "cold-rpc");
+    assert_eq!(c.password.expose(), "cold-pw");
+    assert_eq!(c.account, "default");
+    // Without the table, the sample has none.
+    std::fs::write(&path, &text).unwrap();
+    assert!(PoolConfig::load(&path).unwrap().cold_wallet.is_none());
+}
+
+#[test]
+fn cold_wallet_problems_are_reported_with_their_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = sample_in(dir.path());
+    let text = std::fs::read_to_string(&path).unwrap();
+    let table = "rpc = \"192.0.2.20\"\ncert = \"certs/missing.cert\"\nuser = \"\"\nport = 1";
+    std::fs::write(&path, with_cold_wallet(&text, table, false)).unwrap();
+    let err = PoolConfig::load(&path).unwrap_err().to_string();
+    for needle in [
+        "cold_wallet.rpc: \"192.0.2.20\" is not HOST:PORT",
+        "cold_wallet.cert: cannot read",
+        "cold_wallet.user: must not be empty",
+        "cold_wallet.port: unknown key",
+        "secrets.cold_wallet_rpc_password: missing",
+    ] {
+        assert!(err.contains(needle), "{needle:?} not in:\n{err}");
+    }
+    // A password without a table is a leftover, not silently ignored.
+    let leftover = with_cold_wallet(&text, "", true).replace("[cold_wallet]\n\n\n", "");
+    std::fs::write(&path, leftover).unwrap();
+    let err = PoolConfig::load(&path).unwrap_err().to_string();
+    assert!(
+        err.contains("secrets.cold_wallet_rpc_password: set, but there is no [cold_wallet] table"),
+        "{err}"
+    );
+}

@@ -8,6 +8,7 @@
 //! Every failure here happens before apply changes anything on any host.
 
 pub mod binaries;
+pub mod cold;
 pub mod conf;
 pub mod diff;
 pub mod facts;
@@ -26,6 +27,7 @@ use crate::host::{HostError, SshHost};
 use crate::runtime::{WalletFacts, WalletLink, wallet_facts};
 
 pub use binaries::{BinaryError, PreparedBinary};
+pub use cold::ColdPlan;
 pub use diff::{Change, FileChange, HostPlan};
 pub use facts::Facts;
 pub use resource::{HostDesired, WalletRes};
@@ -52,6 +54,9 @@ pub enum PlanError {
         found: String,
         expected: String,
     },
+    /// `[cold_wallet]` unreachable, or not the wallet of `pool.cold_wallet_xpub`.
+    #[error("{0}")]
+    ColdWallet(String),
 }
 
 impl From<render::RenderError> for PlanError {

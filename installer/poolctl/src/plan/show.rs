@@ -2,6 +2,7 @@
 
 use std::fmt::Write;
 
+use super::cold::ColdPlan;
 use super::diff::{Change, FileChange, HostPlan};
 
 fn meta(owner: &str, group: &str, mode: u32) -> String {
@@ -85,8 +86,25 @@ pub fn describe(change: &Change) -> String {
     }
 }
 
-/// The whole plan as text.
-pub fn render(plans: &[HostPlan]) -> String {
+/// The cold wallet's block of a plan.
+fn cold_block(out: &mut String, c: &ColdPlan) {
+    if c.is_empty() {
+        let _ = writeln!(
+            out,
+            "cold wallet ({}, account {}): no changes (fee addresses watched up to index {})",
+            c.rpc, c.account, c.now
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "cold wallet ({}, account {}): 1 change\n  * sync the fee addresses: accountsyncaddressindex {} 0 {} (now {})",
+            c.rpc, c.account, c.account, c.to, c.now
+        );
+    }
+}
+
+/// The whole plan as text: the hosts, then the cold wallet (with `[cold_wallet]`).
+pub fn render(plans: &[HostPlan], cold: Option<&ColdPlan>) -> String {
     let mut out = String::new();
     let mut changed = 0;
     for p in plans {
@@ -108,11 +126,18 @@ pub fn render(plans: &[HostPlan]) -> String {
             let _ = writeln!(out, "  {}", describe(c));
         }
     }
+    if let Some(c) = cold {
+        cold_block(&mut out, c);
+    }
     let _ = writeln!(
         out,
-        "Plan: {changed} of {} host{} to change.",
+        "Plan: {changed} of {} host{} to change{}.",
         plans.len(),
-        if plans.len() == 1 { "" } else { "s" }
+        if plans.len() == 1 { "" } else { "s" },
+        match cold {
+            Some(c) if !c.is_empty() => ", and the cold wallet",
+            _ => "",
+        }
     );
     out
 }

@@ -7,7 +7,11 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Instant;
 
+use pool_tests::simnet::Daemon;
+use poolctl::config::PoolConfig;
 use poolctl::lab::LabState;
+use poolctl::plan::conf::EXCCD_RPC_USER;
+use poolctl::plan::render::ports;
 
 /// The lab tests' directory (separate from the operator's default lab); `DIR.lock` is the
 /// machine-wide lock that gives one lab test at a time the lab.
@@ -207,4 +211,21 @@ pub fn ssh_out(state: &LabState, host: &str, script: &str) -> String {
     let (ok, out) = ssh_run(state, host, script);
     assert!(ok, "{host}: {script} failed");
     out
+}
+
+/// The first host's exccd (the simulated chain's leader) as an RPC client, reached over the
+/// lab bridge with the pool CA's certificate for it and the pool's RPC password.
+pub async fn leader_node(config: &PoolConfig) -> Daemon {
+    let leader = &config.hosts[0];
+    let cert = config
+        .state_dir()
+        .join(format!("ca/hosts/{}/exccd-rpc.cert", leader.name));
+    Daemon::attach(
+        &format!("{}-exccd", leader.name),
+        &format!("{}:{}", leader.address, ports(config).node_rpc),
+        &cert,
+        EXCCD_RPC_USER,
+        config.secrets.exccd_rpc_password.expose(),
+    )
+    .await
 }

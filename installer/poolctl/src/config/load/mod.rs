@@ -11,6 +11,7 @@ use super::problems::{ConfigError, Problem, line_of};
 use super::secret::short_io;
 
 mod binaries;
+mod cold;
 mod hosts;
 mod pool;
 mod secrets;
@@ -96,6 +97,7 @@ impl PoolConfig {
                 "exccd",
                 "exccwallet",
                 "hosts",
+                "cold_wallet",
             ],
         );
         let network =
@@ -115,6 +117,7 @@ impl PoolConfig {
         let exccd_settings = l.settings(root, "exccd", MANAGED_EXCCD);
         let exccwallet_settings = l.settings(root, "exccwallet", MANAGED_WALLET);
         let hosts = l.hosts(root);
+        let cold_wallet = l.cold_wallet(root);
 
         if !l.problems.is_empty() {
             return Err(ConfigError {
@@ -134,6 +137,7 @@ impl PoolConfig {
             exccd_settings,
             exccwallet_settings,
             hosts,
+            cold_wallet,
         })
     }
 }

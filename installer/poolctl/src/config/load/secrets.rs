@@ -4,7 +4,10 @@ use toml_edit::{Item, TableLike};
 
 use super::Loader;
 use crate::config::model::Secrets;
-use crate::config::secret::SecretRef;
+use crate::config::secret::{Secret, SecretRef};
+
+/// The cold wallet's RPC password: required with `[cold_wallet]`, refused without.
+pub(super) const COLD_PASSWORD: &str = "cold_wallet_rpc_password";
 
 impl Loader<'_> {
     pub(super) fn secrets(&mut self, root: &dyn TableLike) -> Option<Secrets> {
@@ -15,7 +18,9 @@ impl Loader<'_> {
             "wallet_seed",
         ];
         let t = self.table(root, "", "secrets", true)?;
-        self.unknown(t, "secrets", &NAMES);
+        let mut allowed = NAMES.to_vec();
+        allowed.push(COLD_PASSWORD);
+        self.unknown(t, "secrets", &allowed);
         let mut values = Vec::new();
         let mut refs = Vec::new();
         for name in NAMES {
@@ -25,19 +30,9 @@ impl Loader<'_> {
                 values.push(None);
                 continue;
             };
-            let line = self.line(item);
-            let Some(r) = self.secret_ref(item, &key, line) else {
-                values.push(None);
-                continue;
-            };
-            match r.resolve(&self.dir) {
-                Ok(s) => values.push(Some(s)),
-                Err(reason) => {
-                    self.push(line, key, reason);
-                    values.push(None);
-                }
-            }
-            refs.push((name.to_owned(), r));
+            let (value, r) = self.resolve_secret(item, &key);
+            values.push(value);
+            refs.extend(r.map(|r| (name.to_owned(), r)));
         }
         let mut it = values.into_iter();
         let mut next = || it.next().flatten();
@@ -63,6 +58,25 @@ impl Loader<'_> {
             return None;
         }
         Some(secrets)
+    }
+
+    /// Reads and resolves the secret reference `item` (reported as `key` when wrong).
+    pub(super) fn resolve_secret(
+        &mut self,
+        item: &Item,
+        key: &str,
+    ) -> (Option<Secret>, Option<SecretRef>) {
+        let line = self.line(item);
+        let Some(r) = self.secret_ref(item, key, line) else {
+            return (None, None);
+        };
+        match r.resolve(&self.dir) {
+            Ok(s) => (Some(s), Some(r)),
+            Err(reason) => {
+                self.push(line, key, reason);
+                (None, Some(r))
+            }
+        }
     }
 
     fn secret_ref(&mut self, item: &Item, key: &str, line: usize) -> Option<SecretRef> {
