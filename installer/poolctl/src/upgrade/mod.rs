@@ -252,11 +252,13 @@ fn previous_name(path: &str) -> String {
     path.trim_start_matches('/').replace('/', "%")
 }
 
-/// Restores each `PATH PREVIOUS SHA256` triple: a file whose content is no longer SHA256 is
-/// replaced by its previous copy, which must have exactly that content.
+/// Arguments: the previous-copies directory; files to remove, `--`; `PATH PREVIOUS SHA256`
+/// triples, `--`; `PATH OWNER:GROUP MODE` triples. A file whose content is no longer SHA256
+/// is replaced by its previous copy (`cp -p`: content, owner and mode), which must have
+/// exactly that content; the last triples put back owner and mode changed on their own.
 const RESTORE_SCRIPT: &str = r#"prev=$1; shift
 while [ "$1" != -- ]; do rm -f -- "$1"; shift; done; shift
-while [ $# -gt 0 ]; do
+while [ "$1" != -- ]; do
   cur=$(sha256sum < "$1" 2>/dev/null | cut -c1-64)
   if [ "$cur" != "$3" ]; then
     old=$(sha256sum < "$prev/$2" 2>/dev/null | cut -c1-64)
@@ -264,7 +266,17 @@ while [ $# -gt 0 ]; do
     cp -p -- "$prev/$2" "$1.poolctl-rollback" && mv -f -- "$1.poolctl-rollback" "$1" || exit 1
   fi
   shift 3
-done"#;
+done; shift
+while [ $# -gt 0 ]; do chown -- "$2" "$1" && chmod -- "$3" "$1" || exit 1; shift 3; done"#;
+
+/// `PATH OWNER:GROUP MODE` for the restore script.
+fn meta_triple(path: &str, was: &plan::facts::Meta) -> [String; 3] {
+    [
+        path.to_owned(),
+        format!("{}:{}", was.owner, was.group),
+        format!("{:o}", was.mode),
+    ]
+}
 
 /// Puts the host back to what `facts` saw before `plan` was applied, restarts what the plan
 /// restarted and waits for health (pool.toml's timeout).
@@ -279,6 +291,7 @@ async fn rollback(
     let name = &plan.desired.host.name;
     let mut created = Vec::new();
     let mut restore = Vec::new();
+    let mut metas = Vec::new();
     let mut units = false;
     let mut after = Vec::new();
     for c in &plan.changes {
@@ -287,7 +300,7 @@ async fn rollback(
                 units |= res.path.starts_with("/etc/systemd/system/");
                 match change {
                     FileChange::Create => created.push(res.path.clone()),
-                    FileChange::Meta { .. } => {}
+                    FileChange::Meta { was } => metas.extend(meta_triple(&res.path, was)),
                     FileChange::Content => {
                         let sha = match facts.paths.get(&res.path) {
                             Some(PathFact::File {
@@ -302,6 +315,9 @@ async fn rollback(
                     }
                 }
             }
+            // A directory poolctl created stays (it may hold data by now); one whose owner or
+            // mode changed gets them back.
+            Change::Dir { res, was: Some(w) } => metas.extend(meta_triple(&res.path, w)),
             Change::Restart { service, .. } | Change::Start(service) => {
                 after.push(Change::Restart {
                     service: *service,
@@ -314,8 +330,9 @@ async fn rollback(
     progress.line(
         name,
         &format!(
-            "rollback: restoring {} files, removing {} new ones",
+            "rollback: restoring {} files and {} owners/modes, removing {} new files",
             restore.len() / 3,
+            metas.len() / 3,
             created.len()
         ),
     );
@@ -323,6 +340,8 @@ async fn rollback(
     args.extend(created);
     args.push("--".to_owned());
     args.extend(restore);
+    args.push("--".to_owned());
+    args.extend(metas);
     ssh.run(&RemoteCommand::shell(RESTORE_SCRIPT, args))
         .await
         .and_then(|o| o.check(name, "restoring previous files"))
@@ -387,6 +406,33 @@ mod tests {
         std::fs::write(&new, "created").unwrap();
         let fname = previous_name(f.to_str().unwrap());
         std::fs::write(prev.join(&fname), "old").unwrap();
+        // A file whose mode alone changed (0640 → 0600): the rollback makes it 0640 again.
+        let m = dir.path().join("meta-only");
+        std::fs::write(&m, "same").unwrap();
+        let mode = |p: &std::path::Path| {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::metadata(p).unwrap().permissions().mode() & 0o7777
+        };
+        std::fs::set_permissions(&m, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+        let owner = {
+            let out = std::process::Command::new("id")
+                .args(["-un"])
+                .output()
+                .unwrap();
+            String::from_utf8(out.stdout).unwrap().trim().to_owned()
+        };
+        let group = {
+            let out = std::process::Command::new("id")
+                .args(["-gn"])
+                .output()
+                .unwrap();
+            String::from_utf8(out.stdout).unwrap().trim().to_owned()
+        };
+        let was = plan::facts::Meta {
+            mode: 0o640,
+            owner,
+            group,
+        };
         let run = |sha: &str| {
             std::process::Command::new("sh")
                 .arg("-c")
@@ -396,6 +442,8 @@ mod tests {
                 .arg(&new)
                 .arg("--")
                 .args([f.to_str().unwrap(), &fname, sha])
+                .arg("--")
+                .args(meta_triple(m.to_str().unwrap(), &was))
                 .status()
                 .unwrap()
                 .success()
@@ -405,7 +453,9 @@ mod tests {
         assert!(run(&sha256_hex(b"old")));
         assert_eq!(std::fs::read(&f).unwrap(), b"old");
         assert!(!new.exists());
+        assert_eq!(mode(&m), 0o640);
         // Already restored: nothing to do.
         assert!(run(&sha256_hex(b"old")));
+        assert_eq!(mode(&m), 0o640);
     }
 }
