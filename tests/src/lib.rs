@@ -3,10 +3,12 @@
 //! with real TLS, and talks to them with the project's own clients.
 
 pub mod filler;
+pub mod lab;
 pub mod pki;
 pub mod proc;
 pub mod simnet;
 pub mod stakepoold;
+pub mod traffic;
 
 use std::time::{Duration, Instant};
 

@@ -12,6 +12,7 @@
 
 use std::path::Path;
 
+use pool_tests::lab::leader_node;
 use pool_tests::pki::write_private;
 use pool_tests::simnet::{Daemon, start_wallet};
 use poolctl::config::PoolConfig;
@@ -19,7 +20,7 @@ use poolctl::lab::is_root;
 use serde_json::json;
 
 mod common;
-use common::{DIR, expect, expect_both, lab_pool, leader_node, set_in_table};
+use common::{DIR, expect, expect_both, lab_pool, set_in_table};
 
 /// pool.toml with `[cold_wallet]` pointing at `wallet` (its cert copied next to pool.toml).
 fn with_cold_wallet(toml: &str, wallet: &Daemon) -> String {

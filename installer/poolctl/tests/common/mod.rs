@@ -7,15 +7,9 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Instant;
 
-use pool_tests::simnet::Daemon;
-use poolctl::config::PoolConfig;
 use poolctl::lab::LabState;
-use poolctl::plan::conf::EXCCD_RPC_USER;
-use poolctl::plan::render::ports;
 
-/// The lab tests' directory (separate from the operator's default lab); `DIR.lock` is the
-/// machine-wide lock that gives one lab test at a time the lab.
-pub const DIR: &str = "/var/tmp/excc-lab-test";
+pub use pool_tests::lab::{TEST_LAB_DIR as DIR, machine_wide_turn};
 
 /// Runs the `poolctl` binary of this build.
 pub fn poolctl(args: &[&str]) -> Output {
@@ -55,26 +49,6 @@ impl Drop for LabGuard {
     fn drop(&mut self) {
         let _ = poolctl(&["lab", "down", "--dir", DIR]);
     }
-}
-
-/// Blocks until this process is the only lab test on the machine; released on drop.
-pub fn machine_wide_turn() -> std::fs::File {
-    use std::os::fd::AsRawFd;
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(format!("{DIR}.lock"))
-        .unwrap();
-    // SAFETY: flock on a descriptor we own; blocks until granted.
-    let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) };
-    assert_eq!(
-        rc,
-        0,
-        "flock {DIR}.lock: {}",
-        std::io::Error::last_os_error()
-    );
-    file
 }
 
 /// The lab's turn, a clean start and `lab up --hosts N` with its applied pool; returns
@@ -211,21 +185,4 @@ pub fn ssh_out(state: &LabState, host: &str, script: &str) -> String {
     let (ok, out) = ssh_run(state, host, script);
     assert!(ok, "{host}: {script} failed");
     out
-}
-
-/// The first host's exccd (the simulated chain's leader) as an RPC client, reached over the
-/// lab bridge with the pool CA's certificate for it and the pool's RPC password.
-pub async fn leader_node(config: &PoolConfig) -> Daemon {
-    let leader = &config.hosts[0];
-    let cert = config
-        .state_dir()
-        .join(format!("ca/hosts/{}/exccd-rpc.cert", leader.name));
-    Daemon::attach(
-        &format!("{}-exccd", leader.name),
-        &format!("{}:{}", leader.address, ports(config).node_rpc),
-        &cert,
-        EXCCD_RPC_USER,
-        config.secrets.exccd_rpc_password.expose(),
-    )
-    .await
 }

@@ -1,13 +1,11 @@
-//! `local-pool`: a complete EXCC stake pool on this machine, on the simulated
-//! network: exccd + a cold fee wallet + the voting wallet (stake-pool mode) +
-//! stakepoold (gRPC over mutual TLS, /healthz, /metrics), a demo user whose
-//! tickets it votes, and a miner that produces a block every few seconds.
-//!
-//! `cargo run --release -p pool-tests --bin local-pool [-- --dir DIR] [--block-secs N]`
-//! Ctrl-C stops everything.
+//! `local-pool --processes`: the pool as plain processes of this user (no root, no lab):
+//! exccd + a cold fee wallet + the voting wallet (stake-pool mode) + stakepoold (gRPC over
+//! mutual TLS, /healthz, /metrics), a demo user whose tickets it votes, and a miner.
 
 use std::path::PathBuf;
 use std::time::Duration;
+
+use crate::Options;
 
 use pool_tests::filler::{Filler, hashes};
 use pool_tests::simnet::{start_node, start_pool_wallet, start_wallet};
@@ -15,20 +13,12 @@ use pool_tests::stakepoold::{PoolPki, Stakepoold};
 use serde_json::json;
 use stakepoold_proto::v1 as pb;
 
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
-}
-
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let dir = PathBuf::from(arg("--dir").unwrap_or_else(|| "/var/tmp/excc-local-pool".into()));
-    let block_secs: u64 = arg("--block-secs")
-        .map(|s| s.parse())
-        .transpose()?
-        .unwrap_or(3);
+pub async fn run(opts: &Options) -> anyhow::Result<()> {
+    let dir = opts
+        .dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("/var/tmp/excc-local-pool"));
+    let block_secs = opts.block_secs;
     if dir.exists() {
         std::fs::remove_dir_all(&dir)?;
     }
@@ -130,7 +120,8 @@ async fn main() -> anyhow::Result<()> {
     println!("  a block every {block_secs} s; Ctrl-C stops the pool");
 
     let mut tick = tokio::time::interval(Duration::from_secs(block_secs));
-    loop {
+    let mut mined = 0;
+    while opts.blocks.is_none_or(|n| mined < n) {
         tokio::select! {
             _ = tokio::signal::ctrl_c() => break,
             _ = tick.tick() => {
@@ -139,6 +130,7 @@ async fn main() -> anyhow::Result<()> {
                 tokio::time::sleep(Duration::from_millis(500)).await;
                 match node.call("generate", json!([1])).await {
                     Ok(_) => {
+                        mined += 1;
                         let h = node.ok("getblockcount", json!([])).await;
                         let health = spd.health().await;
                         println!("block {h}: stakepoold live tickets {}, healthy {}", health["live_tickets"], health["healthy"]);

@@ -1,0 +1,138 @@
+//! The pool on lab hosts provisioned by `poolctl lab up`, with a demo user and blocks.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use pool_tests::filler::Filler;
+use pool_tests::lab::{add_users, fee_address, leader_node, load, stakepoold_client};
+use pool_tests::simnet::start_wallet;
+use pool_tests::traffic::Traffic;
+use serde_json::json;
+
+use crate::Options;
+
+/// `poolctl` next to this program (the same build).
+fn poolctl() -> anyhow::Result<PathBuf> {
+    let exe = std::env::current_exe().context("locating local-pool itself")?;
+    let p = exe.with_file_name("poolctl");
+    if !p.is_file() {
+        bail!(
+            "{} is missing: build everything first (cargo build --release --workspace --bins)",
+            p.display()
+        );
+    }
+    Ok(p)
+}
+
+fn run_poolctl(args: &[&str]) -> anyhow::Result<()> {
+    let status = Command::new(poolctl()?)
+        .args(args)
+        .status()
+        .context("running poolctl")?;
+    if !status.success() {
+        bail!("poolctl {} failed ({status})", args.join(" "));
+    }
+    Ok(())
+}
+
+pub async fn run(opts: &Options) -> anyhow::Result<()> {
+    if !poolctl::lab::is_root() {
+        bail!(
+            "the lab's voting hosts are systemd-nspawn containers and need root: run as root, or use --processes for a pool of plain processes"
+        );
+    }
+    let dir = opts
+        .dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("/var/tmp/excc-lab"));
+    let d = dir.to_str().context("the directory must be UTF-8")?;
+    let hosts = opts.hosts.to_string();
+    println!("local pool: poolctl lab up --hosts {hosts} --dir {d}");
+    run_poolctl(&["lab", "up", "--hosts", &hosts, "--dir", d])?;
+    let result = drive(opts, &dir).await;
+    if opts.keep {
+        println!("the lab stays up; `poolctl lab down --dir {d}` removes it");
+    } else {
+        println!("stopping: poolctl lab down --dir {d}");
+        run_poolctl(&["lab", "down", "--dir", d])?;
+    }
+    result
+}
+
+/// Demo user, tickets and blocks until Ctrl-C (or `--blocks`).
+async fn drive(opts: &Options, dir: &Path) -> anyhow::Result<()> {
+    let pool_toml = dir.join("pool").join("pool.toml");
+    let config = load(&pool_toml);
+    let local = dir.join("local");
+    std::fs::create_dir_all(&local).context("creating the local wallets' directory")?;
+    let node = leader_node(&config).await;
+    let filler = start_wallet(&local, "other-stakers", &node, &["--createtemp".into()]).await;
+    filler.ok("walletpassphrase", json!(["password", 0])).await;
+    let user = start_wallet(&local, "demo-user", &node, &["--createtemp".into()]).await;
+    user.ok("walletpassphrase", json!(["password", 0])).await;
+    let mut clients = Vec::new();
+    for h in &config.hosts {
+        clients.push(stakepoold_client(&config, h).await);
+    }
+    let multisigs = add_users(&config, &mut clients, &user, 1..=1).await;
+    let mut traffic = Traffic {
+        node,
+        filler: Filler::new(filler),
+        users: user,
+        multisigs,
+        fee_address: fee_address(&config, 1),
+        fee_percent: config.pool.fee_percent.to_string().parse().unwrap_or(0.0),
+        vote_wait: Duration::from_secs(2),
+        pool_tickets: Default::default(),
+        pool_winners: Vec::new(),
+        slowest_votes: Duration::ZERO,
+    };
+    println!("mining to stake validation height; the demo user buys tickets from there…");
+    traffic.to_pool_voting(5, 1).await;
+
+    let p = pool_toml.display();
+    println!();
+    println!("pool is up (simnet), {} voting hosts:", config.hosts.len());
+    println!("  pool.toml      {p}");
+    println!("  status         poolctl status -f {p}");
+    println!(
+        "  a host         ssh -F {} {}",
+        dir.join("ssh_config").display(),
+        config.hosts[0].name
+    );
+    println!(
+        "  web client     gRPC :{} on every host with {}/ca/clients/web.{{cert,key}}",
+        poolctl::plan::render::ports(&config).grpc,
+        config.state_dir().display()
+    );
+    println!("  demo user      {}", traffic.multisigs[0]);
+    println!(
+        "  a block every {} s; Ctrl-C stops the pool",
+        opts.block_secs
+    );
+
+    let mut tick = tokio::time::interval(Duration::from_secs(opts.block_secs));
+    let mut mined = 0;
+    while opts.blocks.is_none_or(|n| mined < n) {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => break,
+            _ = tick.tick() => {
+                let (height, voted) = traffic.block(5).await;
+                mined += 1;
+                let missed = traffic.missed_pool_tickets().await.len();
+                println!(
+                    "block {}: {voted} pool votes; {} pool tickets bought, {missed} missed",
+                    height + 1,
+                    traffic.pool_tickets.len()
+                );
+            }
+        }
+    }
+    let missed = traffic.missed_pool_tickets().await;
+    if !missed.is_empty() {
+        bail!("pool tickets were missed: {missed:?}");
+    }
+    Ok(())
+}

@@ -1,0 +1,89 @@
+//! `local-pool`: a complete EXCC stake pool on this machine, on the simulated network.
+//!
+//! By default (as root) the pool is provisioned like a real one: `poolctl lab up` boots the
+//! voting hosts (systemd-nspawn containers with sshd and systemd) and applies a pool.toml to
+//! them (exccd, exccwallet and stakepoold as hardened units, certificates from the pool CA);
+//! then this program adds a demo user through stakepoold's gRPC (as the web service would),
+//! buys its tickets and mines a block every few seconds on the first host's exccd, waiting
+//! briefly for the pool's votes like exccd's miner. Ctrl-C stops mining and tears the lab
+//! down (`--keep` leaves it running).
+//!
+//! `--processes` runs the same pool as plain processes of the current user instead (no root).
+//!
+//! `local-pool [--processes] [--hosts N] [--dir DIR] [--block-secs N] [--blocks N] [--keep]`
+
+mod lab;
+mod processes;
+
+use std::path::PathBuf;
+
+/// Command-line options.
+pub struct Options {
+    /// Plain processes instead of the lab.
+    pub processes: bool,
+    /// Voting hosts of the lab.
+    pub hosts: usize,
+    /// The lab's (or the processes') directory.
+    pub dir: Option<PathBuf>,
+    pub block_secs: u64,
+    /// Stop after this many blocks (for tests); default: until Ctrl-C.
+    pub blocks: Option<u64>,
+    /// Leave the lab up when stopping.
+    pub keep: bool,
+}
+
+const USAGE: &str = "usage: local-pool [--processes] [--hosts N] [--dir DIR] [--block-secs N] [--blocks N] [--keep]";
+
+fn parse(args: &[String]) -> Result<Options, String> {
+    let mut o = Options {
+        processes: false,
+        hosts: 2,
+        dir: None,
+        block_secs: 3,
+        blocks: None,
+        keep: false,
+    };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut value = |what: &str| {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("{a} needs {what}\n{USAGE}"))
+        };
+        let number = |v: String| {
+            v.parse::<u64>()
+                .map_err(|_| format!("{a}: {v:?} is not a whole number\n{USAGE}"))
+        };
+        match a.as_str() {
+            "--processes" => o.processes = true,
+            "--keep" => o.keep = true,
+            "--hosts" => o.hosts = number(value("a number of hosts")?)? as usize,
+            "--dir" => o.dir = Some(PathBuf::from(value("a directory")?)),
+            "--block-secs" => o.block_secs = number(value("seconds")?)?.max(1),
+            "--blocks" => o.blocks = Some(number(value("a number of blocks")?)?),
+            "-h" | "--help" => return Err(USAGE.to_owned()),
+            other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
+        }
+    }
+    if !(1..=9).contains(&o.hosts) {
+        return Err(format!("--hosts must be 1 to 9, not {}", o.hosts));
+    }
+    Ok(o)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let opts = match parse(&args) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("local-pool: {e}");
+            std::process::exit(2);
+        }
+    };
+    if opts.processes {
+        processes::run(&opts).await
+    } else {
+        lab::run(&opts).await
+    }
+}
