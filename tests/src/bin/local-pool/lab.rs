@@ -49,10 +49,12 @@ pub async fn run(opts: &Options) -> anyhow::Result<()> {
         .unwrap_or_else(|| PathBuf::from("/var/tmp/excc-lab"));
     let d = dir.to_str().context("the directory must be UTF-8")?;
     let hosts = opts.hosts.to_string();
+    // A lab that was up before (the operator's) is used, and left up afterwards.
+    let existed = dir.join("lab.json").exists();
     println!("local pool: poolctl lab up --hosts {hosts} --dir {d}");
     run_poolctl(&["lab", "up", "--hosts", &hosts, "--dir", d])?;
     let result = drive(opts, &dir).await;
-    if opts.keep {
+    if opts.keep || existed {
         println!("the lab stays up; `poolctl lab down --dir {d}` removes it");
     } else {
         println!("stopping: poolctl lab down --dir {d}");

@@ -6,7 +6,7 @@
 //! then this program adds a demo user through stakepoold's gRPC (as the web service would),
 //! buys its tickets and mines a block every few seconds on the first host's exccd, waiting
 //! briefly for the pool's votes like exccd's miner. Ctrl-C stops mining and tears the lab
-//! down (`--keep` leaves it running).
+//! down (`--keep` leaves it running, as does a lab that was already up when it started).
 //!
 //! `--processes` runs the same pool as plain processes of the current user instead (no root).
 //!
