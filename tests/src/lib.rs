@@ -4,6 +4,7 @@
 
 pub mod filler;
 pub mod lab;
+pub mod mariadb;
 pub mod pki;
 pub mod proc;
 pub mod simnet;

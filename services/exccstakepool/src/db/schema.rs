@@ -1,0 +1,113 @@
+//! Schema versions. Each step runs once, in order, recorded in `schema_version`; a step is
+//! written once per dialect where SQLite and MySQL differ (auto-increment keys).
+
+use super::{Db, DbError, Dialect};
+
+/// `{pk}` becomes the dialect's auto-increment primary key.
+const STEPS: &[&[&str]] = &[
+    // 1: accounts, e-mail and password tokens, admin-added low-fee tickets.
+    &[
+        "CREATE TABLE IF NOT EXISTS users (
+            user_id {pk},
+            email VARCHAR(255) NOT NULL,
+            password_hash VARCHAR(255) NOT NULL,
+            created BIGINT NOT NULL,
+            email_verified BIGINT NOT NULL DEFAULT 0,
+            email_token VARCHAR(64) NOT NULL DEFAULT '',
+            api_token VARCHAR(512) NOT NULL DEFAULT '',
+            multisig_address VARCHAR(64) NOT NULL DEFAULT '',
+            multisig_script VARCHAR(512) NOT NULL DEFAULT '',
+            pool_pubkey_addr VARCHAR(128) NOT NULL DEFAULT '',
+            user_pubkey_addr VARCHAR(128) NOT NULL DEFAULT '',
+            user_fee_addr VARCHAR(64) NOT NULL DEFAULT '',
+            height_registered BIGINT NOT NULL DEFAULT 0,
+            vote_bits BIGINT NOT NULL DEFAULT 1,
+            vote_bits_version BIGINT NOT NULL DEFAULT 0,
+            UNIQUE (email)
+        )",
+        "CREATE TABLE IF NOT EXISTS email_changes (
+            email_change_id {pk},
+            user_id BIGINT NOT NULL,
+            new_email VARCHAR(255) NOT NULL,
+            token VARCHAR(64) NOT NULL,
+            created BIGINT NOT NULL,
+            expires BIGINT NOT NULL,
+            UNIQUE (token)
+        )",
+        "CREATE TABLE IF NOT EXISTS password_resets (
+            password_reset_id {pk},
+            user_id BIGINT NOT NULL,
+            token VARCHAR(64) NOT NULL,
+            created BIGINT NOT NULL,
+            expires BIGINT NOT NULL,
+            UNIQUE (token)
+        )",
+        "CREATE TABLE IF NOT EXISTS low_fee_tickets (
+            low_fee_ticket_id {pk},
+            added_by BIGINT NOT NULL,
+            ticket_address VARCHAR(64) NOT NULL,
+            ticket_hash VARCHAR(64) NOT NULL,
+            created BIGINT NOT NULL,
+            expires BIGINT NOT NULL,
+            UNIQUE (ticket_hash)
+        )",
+    ],
+];
+
+fn sql(dialect: Dialect, statement: &str) -> String {
+    let pk = match dialect {
+        Dialect::Sqlite => "INTEGER PRIMARY KEY AUTOINCREMENT",
+        Dialect::MySql => "BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY",
+    };
+    let s = statement.replace("{pk}", pk);
+    match dialect {
+        Dialect::Sqlite => s,
+        Dialect::MySql => s + " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
+    }
+}
+
+/// The schema's version now (0 = empty database).
+pub async fn version(db: &Db) -> Result<u32, DbError> {
+    let step = |source| DbError::Schema { step: 0, source };
+    sqlx::query("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")
+        .execute(&db.pool)
+        .await
+        .map_err(step)?;
+    let v: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM schema_version")
+        .fetch_one(&db.pool)
+        .await
+        .map_err(step)?;
+    Ok(v.unwrap_or(0) as u32)
+}
+
+/// Runs the steps after the database's version, each in a transaction where the dialect
+/// allows. MySQL commits DDL implicitly, so a step that failed half-way is simply run again
+/// from its start: its statements are idempotent (`IF NOT EXISTS`).
+pub async fn upgrade(db: &Db) -> Result<(), DbError> {
+    let have = version(db).await?;
+    for (i, statements) in STEPS.iter().enumerate().skip(have as usize) {
+        let step = i as u32 + 1;
+        let fail = |source| DbError::Schema { step, source };
+        let mut tx = db.pool.begin().await.map_err(fail)?;
+        for s in *statements {
+            // The statements are this file's constants with the dialect's key syntax.
+            sqlx::query(sqlx::AssertSqlSafe(sql(db.dialect, s)))
+                .execute(&mut *tx)
+                .await
+                .map_err(fail)?;
+        }
+        sqlx::query("INSERT INTO schema_version (version) VALUES (?)")
+            .bind(i64::from(step))
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        tx.commit().await.map_err(fail)?;
+        tracing::info!(step, "database schema upgraded");
+    }
+    Ok(())
+}
+
+/// The latest schema version this build knows.
+pub const fn latest() -> u32 {
+    STEPS.len() as u32
+}

@@ -1,0 +1,112 @@
+//! The database layer on both engines it supports: SQLite (a file) and a real MariaDB
+//! server (private instance). The same scenario runs on each.
+
+use exccstakepool::db::users::{CreateError, TicketAddress};
+use exccstakepool::db::{Db, latest_schema, schema_version};
+use pool_tests::mariadb::{self, MariaDb};
+
+fn address(n: u32) -> TicketAddress {
+    TicketAddress {
+        multisig_address: format!("ScMultisig{n}"),
+        multisig_script: format!("5121{n:04}52ae"),
+        pool_pubkey_addr: format!("SkPool{n}"),
+        user_pubkey_addr: format!("SkUser{n}"),
+        fee_address: format!("SsFee{n}"),
+        height_registered: 150 + i64::from(n),
+    }
+}
+
+async fn scenario(url: &str) {
+    let db = Db::open(url).await.unwrap();
+    assert_eq!(schema_version(&db).await.unwrap(), latest_schema());
+    // Opening again runs no step twice.
+    let db = Db::open(url).await.unwrap();
+    assert_eq!(schema_version(&db).await.unwrap(), latest_schema());
+
+    let alice = db.create_user("alice@example.org", "hash-a").await.unwrap();
+    let bob = db.create_user("bob@example.org", "hash-b").await.unwrap();
+    assert_ne!(alice, bob);
+    assert!(matches!(
+        db.create_user("alice@example.org", "other").await,
+        Err(CreateError::EmailTaken)
+    ));
+    let a = db.user(alice).await.unwrap().unwrap();
+    assert_eq!(
+        (a.email.as_str(), a.password_hash.as_str(), a.email_verified),
+        ("alice@example.org", "hash-a", false)
+    );
+    assert_eq!((a.vote_bits, a.address.clone()), (1, None));
+    assert_eq!(
+        db.user_by_email("bob@example.org")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        bob
+    );
+    // Input is data, never SQL.
+    assert_eq!(db.user_by_email("x' OR '1'='1").await.unwrap(), None);
+    assert_eq!(db.user(9999).await.unwrap(), None);
+
+    db.set_email_verified(alice).await.unwrap();
+    db.set_api_token(alice, "token-a").await.unwrap();
+    assert!(db.set_ticket_address(alice, &address(1)).await.unwrap());
+    // One address per account, also for a second submission.
+    assert!(!db.set_ticket_address(alice, &address(2)).await.unwrap());
+    db.set_vote_bits(alice, 5, 10).await.unwrap();
+    let a = db.user(alice).await.unwrap().unwrap();
+    assert!(a.email_verified);
+    assert_eq!(a.api_token, "token-a");
+    assert_eq!(a.address, Some(address(1)));
+    assert_eq!((a.vote_bits, a.vote_bits_version), (5, 10));
+
+    let voting = db.voting_users().await.unwrap();
+    assert_eq!(voting.len(), 1);
+    assert_eq!(
+        (
+            voting[0].id,
+            voting[0].multisig_address.as_str(),
+            voting[0].vote_bits
+        ),
+        (alice, "ScMultisig1", 5)
+    );
+    assert_eq!(db.user_counts().await.unwrap(), (2, 1));
+}
+
+#[tokio::test]
+async fn sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    scenario(&format!(
+        "sqlite://{}",
+        dir.path().join("pool.db").display()
+    ))
+    .await;
+}
+
+#[tokio::test]
+async fn mariadb() {
+    if !mariadb::available() {
+        eprintln!("SKIPPED mariadb: mariadb-server is not installed (tests/run installs it)");
+        return;
+    }
+    let dir = pool_tests::test_dir("mariadb");
+    let server = MariaDb::start(dir.path());
+    scenario(&server.url).await;
+}
+
+#[tokio::test]
+async fn bad_urls_say_what_to_write() {
+    let e = Db::open("postgres://u:secret@h/db")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("must start with sqlite:// or mysql://") && !e.contains("secret"),
+        "{e}"
+    );
+    let e = Db::open("mysql://pool:pw@127.0.0.1:1/pool")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("cannot open the database"), "{e}");
+}
