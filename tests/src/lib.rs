@@ -3,6 +3,7 @@
 //! with real TLS, and talks to them with the project's own clients.
 
 pub mod filler;
+pub mod http;
 pub mod lab;
 pub mod mariadb;
 pub mod pki;

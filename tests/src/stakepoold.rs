@@ -234,20 +234,8 @@ rpc_timeout_ms = 5000
 
     /// A plain HTTP GET on the health port: (status, body).
     pub async fn get(&self, path: &str) -> Option<(u16, String)> {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let mut s = tokio::net::TcpStream::connect(("127.0.0.1", self.http_port))
-            .await
-            .ok()?;
-        s.write_all(
-            format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes(),
-        )
-        .await
-        .ok()?;
-        let mut buf = String::new();
-        s.read_to_string(&mut buf).await.ok()?;
-        let status = buf.split(' ').nth(1)?.parse().ok()?;
-        let body = buf.split_once("\r\n\r\n")?.1.to_string();
-        Some((status, body))
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], self.http_port));
+        crate::http::request(addr, "GET", path, &[], "").await
     }
 
     /// The `/healthz` JSON.

@@ -1,0 +1,33 @@
+//! The pool's settings the web service works with, and its shared state.
+
+use excc_chain::{ExtendedKey, Network, PoolFeePercent};
+
+use crate::db::Db;
+use crate::voting_nodes::VotingNodes;
+
+/// What the operator configured.
+#[derive(Clone, Debug)]
+pub struct PoolSettings {
+    pub network: Network,
+    /// Public URL of the pool (the API tokens' issuer).
+    pub base_url: String,
+    pub pool_fees: PoolFeePercent,
+    /// Fee addresses are `cold_wallet_xpub/0/USER_ID`.
+    pub cold_wallet_xpub: ExtendedKey,
+    /// Pool keys are `voting_wallet_xpub/0/USER_ID`.
+    pub voting_wallet_xpub: ExtendedKey,
+    /// User ids must stay below this (the voting wallets' and fee addresses' synced range).
+    pub max_users: u32,
+    pub pool_email: String,
+    /// A closed pool takes no new accounts.
+    pub closed: bool,
+    /// Key of the API tokens' HMAC.
+    pub api_secret: Vec<u8>,
+}
+
+/// Everything a request handler needs.
+pub struct Pool {
+    pub settings: PoolSettings,
+    pub db: Db,
+    pub nodes: VotingNodes,
+}

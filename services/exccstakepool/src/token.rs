@@ -1,0 +1,100 @@
+//! API tokens: the JWT wallets (Exilibrium) keep and send as `Authorization: Bearer …`,
+//! compatible with the legacy pool's (`{"alg":"HS256","typ":"JWT"}`, claims `iat`, `iss`,
+//! `loggedInAs`). Unlike the legacy pool, only HS256 is accepted and a token must also equal
+//! the one stored for its user (compared in constant time), so a token can be revoked.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+type HmacSha256 = Hmac<Sha256>;
+
+const HEADER: &str = r#"{"alg":"HS256","typ":"JWT"}"#;
+
+/// A new token for `user_id`, issued by `issuer` (the pool's base URL) at `iat`.
+pub fn issue(secret: &[u8], issuer: &str, user_id: i64, iat: i64) -> String {
+    // Claims in alphabetical key order, like the legacy pool's.
+    let claims = serde_json::json!({ "iat": iat, "iss": issuer, "loggedInAs": user_id });
+    let signing_input = format!("{}.{}", B64.encode(HEADER), B64.encode(claims.to_string()));
+    let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC takes any key length");
+    mac.update(signing_input.as_bytes());
+    format!(
+        "{signing_input}.{}",
+        B64.encode(mac.finalize().into_bytes())
+    )
+}
+
+/// The user id of a well-signed HS256 token whose `iat` is not in the future, else `None`.
+/// The caller must still compare the token with the user's stored one ([`same`]).
+pub fn user_of(secret: &[u8], token: &str, now: i64) -> Option<i64> {
+    let mut parts = token.split('.');
+    let (h, c, s) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let header: serde_json::Value = serde_json::from_slice(&B64.decode(h).ok()?).ok()?;
+    if header["alg"] != "HS256" {
+        return None;
+    }
+    let mut mac = HmacSha256::new_from_slice(secret).ok()?;
+    mac.update(format!("{h}.{c}").as_bytes());
+    mac.verify_slice(&B64.decode(s).ok()?).ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&B64.decode(c).ok()?).ok()?;
+    if claims["iat"].as_i64().is_some_and(|iat| iat > now + 60) {
+        return None;
+    }
+    if claims["exp"].as_i64().is_some_and(|exp| exp < now) {
+        return None;
+    }
+    claims["loggedInAs"].as_i64()
+}
+
+/// Constant-time equality of two tokens.
+pub fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issued_tokens_verify_and_tampering_fails() {
+        let t = issue(b"secret", "https://pool.example", 7, 1_700_000_000);
+        assert_eq!(t.split('.').count(), 3);
+        assert_eq!(user_of(b"secret", &t, 1_700_000_100), Some(7));
+        assert_eq!(user_of(b"other", &t, 1_700_000_100), None);
+        // Issued in the future.
+        assert_eq!(user_of(b"secret", &t, 1_600_000_000), None);
+        // Another user id with the old signature.
+        let mut parts: Vec<&str> = t.split('.').collect();
+        let forged =
+            B64.encode(r#"{"iat":1700000000,"iss":"https://pool.example","loggedInAs":8}"#);
+        parts[1] = &forged;
+        assert_eq!(user_of(b"secret", &parts.join("."), 1_700_000_100), None);
+        // "none" and other algorithms are refused even with a valid MAC over the parts.
+        let none = format!(
+            "{}.{}.",
+            B64.encode(r#"{"alg":"none"}"#),
+            t.split('.').nth(1).unwrap()
+        );
+        assert_eq!(user_of(b"secret", &none, 1_700_000_100), None);
+        assert!(same(&t, &t.clone()));
+        assert!(!same(&t, &t[1..]));
+    }
+
+    #[test]
+    fn the_legacy_claims_layout() {
+        let t = issue(b"k", "https://x", 1, 2);
+        let claims = B64.decode(t.split('.').nth(1).unwrap()).unwrap();
+        assert_eq!(
+            String::from_utf8(claims).unwrap(),
+            r#"{"iat":2,"iss":"https://x","loggedInAs":1}"#
+        );
+    }
+}

@@ -1,0 +1,263 @@
+//! The voting nodes as the web service sees them: stakepoold on each, over gRPC with mutual
+//! TLS (the pool CA's certificate for the node, the web service's client certificate).
+//! Wallet operations run on every node and their answers must agree; reads take the
+//! first node that answers.
+
+use std::time::Duration;
+
+use stakepoold_proto::v1 as pb;
+use stakepoold_proto::v1::stakepoold_service_client::StakepooldServiceClient;
+use stakepoold_proto::v1::version_service_client::VersionServiceClient;
+use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
+
+/// Where a voting node's stakepoold listens, and the name its certificate carries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeAddress {
+    pub name: String,
+    /// `host:port`.
+    pub grpc: String,
+}
+
+/// The mutual-TLS material (PEM).
+#[derive(Clone)]
+pub struct NodeTls {
+    pub ca_pem: Vec<u8>,
+    pub client_cert_pem: Vec<u8>,
+    pub client_key_pem: Vec<u8>,
+}
+
+/// A voting-node operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    #[error("voting node {node}: {what}: {status}")]
+    Call {
+        node: String,
+        what: &'static str,
+        status: String,
+    },
+    #[error("voting nodes disagree on {what}: {a} answered {a_says}, {b} answered {b_says}")]
+    Disagree {
+        what: &'static str,
+        a: String,
+        a_says: String,
+        b: String,
+        b_says: String,
+    },
+    #[error("no voting node answered {what}: {errors}")]
+    NoneAnswered { what: &'static str, errors: String },
+    #[error("voting node {node}: {0}", node = .0.endpoint)]
+    Version(#[from] stakepoold_proto::IncompatibleVersion),
+}
+
+struct Node {
+    name: String,
+    client: StakepooldServiceClient<Channel>,
+}
+
+/// Every voting node's stakepoold.
+pub struct VotingNodes {
+    nodes: Vec<Node>,
+}
+
+const CALL_TIMEOUT: Duration = Duration::from_secs(10);
+
+impl VotingNodes {
+    /// Channels to every node (connected lazily, so a node that is down does not stop the
+    /// web service; calls to it fail until it is back).
+    pub fn new(addresses: &[NodeAddress], tls: &NodeTls) -> Result<VotingNodes, String> {
+        let mut nodes = Vec::new();
+        for a in addresses {
+            let channel = endpoint(a, tls)?.connect_lazy();
+            nodes.push(Node {
+                name: a.name.clone(),
+                client: StakepooldServiceClient::new(channel),
+            });
+        }
+        Ok(VotingNodes { nodes })
+    }
+
+    pub fn names(&self) -> Vec<&str> {
+        self.nodes.iter().map(|n| n.name.as_str()).collect()
+    }
+
+    /// Every node speaks a compatible API version.
+    pub async fn check_versions(
+        &self,
+        addresses: &[NodeAddress],
+        tls: &NodeTls,
+    ) -> Result<(), NodeError> {
+        for (n, a) in self.nodes.iter().zip(addresses) {
+            let channel = endpoint(a, tls)
+                .map_err(|e| call(&n.name, "version", e))?
+                .connect()
+                .await
+                .map_err(|e| call(&n.name, "version", format!("{e:?}")))?;
+            let v = VersionServiceClient::new(channel)
+                .version(pb::VersionRequest {})
+                .await
+                .map_err(|e| call(&n.name, "version", e.message()))?
+                .into_inner();
+            stakepoold_proto::check_compatible(&n.name, &v, stakepoold_proto::API_MINOR)?;
+        }
+        Ok(())
+    }
+
+    /// The same call on every node; their answers (by `key`) must agree.
+    async fn on_all<T, F, Fut>(
+        &self,
+        what: &'static str,
+        f: F,
+        key: impl Fn(&T) -> String,
+    ) -> Result<Vec<T>, NodeError>
+    where
+        F: Fn(StakepooldServiceClient<Channel>) -> Fut,
+        Fut: Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+    {
+        let calls = self.nodes.iter().map(|n| f(n.client.clone()));
+        let results = futures_util::future::join_all(calls).await;
+        let mut out: Vec<T> = Vec::new();
+        for (n, r) in self.nodes.iter().zip(results) {
+            let v = r
+                .map_err(|s| call(&n.name, what, s.message()))?
+                .into_inner();
+            if let Some(first) = out.first()
+                && key(first) != key(&v)
+            {
+                return Err(NodeError::Disagree {
+                    what,
+                    a: self.nodes[0].name.clone(),
+                    a_says: key(first),
+                    b: n.name.clone(),
+                    b_says: key(&v),
+                });
+            }
+            out.push(v);
+        }
+        Ok(out)
+    }
+
+    /// The first node's answer that succeeds.
+    async fn first<T, F, Fut>(&self, what: &'static str, f: F) -> Result<T, NodeError>
+    where
+        F: Fn(StakepooldServiceClient<Channel>) -> Fut,
+        Fut: Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+    {
+        let mut errors = Vec::new();
+        for n in &self.nodes {
+            match f(n.client.clone()).await {
+                Ok(r) => return Ok(r.into_inner()),
+                Err(s) => errors.push(format!("{}: {}", n.name, s.message())),
+            }
+        }
+        Err(NodeError::NoneAnswered {
+            what,
+            errors: errors.join("; "),
+        })
+    }
+
+    /// `createmultisig 1 [addresses]` on every node: (redeem script hex, P2SH address).
+    pub async fn create_multisig(
+        &self,
+        addresses: &[String],
+    ) -> Result<(String, String), NodeError> {
+        let r = self
+            .on_all(
+                "createmultisig",
+                |mut c| {
+                    let addresses = addresses.to_vec();
+                    async move {
+                        c.create_multisig(pb::CreateMultisigRequest { addresses })
+                            .await
+                    }
+                },
+                |r: &pb::CreateMultisigResponse| format!("{} {}", r.address, r.redeem_script),
+            )
+            .await?;
+        let r = r.into_iter().next().ok_or(NodeError::NoneAnswered {
+            what: "createmultisig",
+            errors: "no voting node is configured".into(),
+        })?;
+        Ok((r.redeem_script, r.address))
+    }
+
+    /// Imports the redeem script on every node; the highest height any imported at.
+    pub async fn import_script(&self, script: &[u8]) -> Result<i64, NodeError> {
+        let r = self
+            .on_all(
+                "importscript",
+                |mut c| {
+                    let script = script.to_vec();
+                    async move {
+                        c.import_new_script(pb::ImportNewScriptRequest { script })
+                            .await
+                    }
+                },
+                |_| String::new(),
+            )
+            .await?;
+        Ok(r.iter().map(|r| r.height_imported).max().unwrap_or(0))
+    }
+
+    /// Adds or updates these users' voting preferences on every node.
+    pub async fn update_prefs(&self, users: Vec<pb::UserVotingPrefs>) -> Result<(), NodeError> {
+        self.on_all(
+            "voting preferences",
+            |mut c| {
+                let users = users.clone();
+                async move {
+                    c.update_user_voting_prefs(pb::UpdateUserVotingPrefsRequest { users })
+                        .await
+                }
+            },
+            |_| String::new(),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// The wallets' vote version; every node must report the same.
+    pub async fn vote_version(&self) -> Result<u32, NodeError> {
+        let r = self
+            .on_all(
+                "the wallet's vote version",
+                |mut c| async move { c.wallet_info(pb::WalletInfoRequest {}).await },
+                |r: &pb::WalletInfoResponse| r.vote_version.to_string(),
+            )
+            .await?;
+        Ok(r.first().map(|r| r.vote_version).unwrap_or(0))
+    }
+
+    /// Stake statistics of the first node that answers.
+    pub async fn stake_info(&self) -> Result<pb::GetStakeInfoResponse, NodeError> {
+        self.first("getstakeinfo", |mut c| async move {
+            c.get_stake_info(pb::GetStakeInfoRequest {}).await
+        })
+        .await
+    }
+}
+
+/// The TLS endpoint of a node's stakepoold: the pool CA, the web client certificate, the
+/// node's name as the server name to verify.
+fn endpoint(a: &NodeAddress, tls: &NodeTls) -> Result<Endpoint, String> {
+    let config = ClientTlsConfig::new()
+        .ca_certificate(Certificate::from_pem(&tls.ca_pem))
+        .identity(Identity::from_pem(
+            &tls.client_cert_pem,
+            &tls.client_key_pem,
+        ))
+        .domain_name(&a.name);
+    Endpoint::from_shared(format!("https://{}", a.grpc))
+        .map_err(|e| format!("voting node {} ({}): {e}", a.name, a.grpc))?
+        .timeout(CALL_TIMEOUT)
+        .connect_timeout(Duration::from_secs(5))
+        .tls_config(config)
+        .map_err(|e| format!("voting node {}: TLS: {e}", a.name))
+}
+
+fn call(node: &str, what: &'static str, e: impl std::fmt::Display) -> NodeError {
+    NodeError::Call {
+        node: node.to_owned(),
+        what,
+        status: e.to_string(),
+    }
+}
