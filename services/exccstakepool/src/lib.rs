@@ -3,6 +3,7 @@
 
 pub mod address;
 pub mod api;
+pub mod config;
 pub mod db;
 pub mod pool;
 pub mod token;

@@ -1,0 +1,318 @@
+//! exccstakepool's configuration file (TOML; every key in `sample-configs/exccstakepool.toml`).
+//! Syntax and unknown keys fail with the file's line; then every semantic problem is
+//! reported at once with its key and what to write instead.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use excc_chain::{ExtendedKey, Network, PoolFeePercent};
+use serde::Deserialize;
+
+use crate::pool::PoolSettings;
+use crate::voting_nodes::{NodeAddress, NodeTls};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    network: String,
+    listen: String,
+    base_url: String,
+    #[serde(default)]
+    pool_email: String,
+    #[serde(default)]
+    closed: bool,
+    database: Database,
+    pool: Pool,
+    api_secret_file: PathBuf,
+    tls: Tls,
+    voting_nodes: Vec<Node>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Database {
+    url: String,
+    password_file: Option<PathBuf>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Pool {
+    fee_percent: f64,
+    cold_wallet_xpub: String,
+    voting_wallet_xpub: String,
+    #[serde(default = "default_max_users")]
+    max_users: u32,
+}
+
+fn default_max_users() -> u32 {
+    10_000
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Tls {
+    ca: PathBuf,
+    client_cert: PathBuf,
+    client_key: PathBuf,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Node {
+    name: String,
+    grpc: String,
+}
+
+/// The loaded configuration.
+pub struct Config {
+    pub listen: SocketAddr,
+    /// Database URL with the password filled in (never logged).
+    pub database_url: String,
+    pub settings: PoolSettings,
+    pub nodes: Vec<NodeAddress>,
+    pub tls: NodeTls,
+}
+
+/// What is wrong with a configuration file.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {}", problems.join("\n  "))]
+pub struct ConfigError {
+    pub path: PathBuf,
+    pub problems: Vec<String>,
+}
+
+struct Problems(Vec<String>);
+
+impl Problems {
+    fn push(&mut self, key: &str, why: impl std::fmt::Display) {
+        self.0.push(format!("{key}: {why}"));
+    }
+
+    /// A file's contents, relative to the config file's directory.
+    fn read(&mut self, base: &Path, key: &str, p: &Path, private: bool) -> Option<Vec<u8>> {
+        let path = base.join(p);
+        if private {
+            use std::os::unix::fs::PermissionsExt;
+            if let Ok(m) = std::fs::metadata(&path)
+                && m.permissions().mode() & 0o077 != 0
+            {
+                self.push(
+                    key,
+                    format!("{} is readable by others: chmod 600 it", path.display()),
+                );
+                return None;
+            }
+        }
+        match std::fs::read(&path) {
+            Ok(b) => Some(b),
+            Err(e) => {
+                self.push(key, format!("cannot read {}: {e}", path.display()));
+                None
+            }
+        }
+    }
+}
+
+/// `scheme://user@host/db` with the (percent-encoded) password after the user.
+fn with_password(url: &str, password: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let (user, host) = rest.split_once('@')?;
+    if user.is_empty() || user.contains(':') {
+        return None;
+    }
+    let encoded: String = password
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    Some(format!("{scheme}://{user}:{encoded}@{host}"))
+}
+
+impl Config {
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let fail = |problems| ConfigError {
+            path: path.to_owned(),
+            problems,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            fail(vec![format!(
+                "cannot read it: {e} (start from sample-configs/exccstakepool.toml)"
+            )])
+        })?;
+        let f: File = toml::from_str(&text)
+            .map_err(|e| fail(vec![e.to_string().trim().replace('\n', " ")]))?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        let mut p = Problems(Vec::new());
+
+        let network = f.network.parse::<Network>().ok();
+        if network.is_none() {
+            p.push("network", "must be mainnet, testnet or simnet");
+        }
+        let listen = f.listen.parse::<SocketAddr>().ok();
+        if listen.is_none() {
+            p.push(
+                "listen",
+                format!("{:?} is not IP:PORT (e.g. \"127.0.0.1:8000\")", f.listen),
+            );
+        }
+        if !(f.base_url.starts_with("https://") || f.base_url.starts_with("http://")) {
+            p.push(
+                "base_url",
+                "must be the pool's public URL, e.g. \"https://pool.example.org\"",
+            );
+        }
+        let fee = PoolFeePercent::from_hundredths((f.pool.fee_percent * 100.0).round() as u32)
+            .ok()
+            .filter(|_| f.pool.fee_percent > 0.0);
+        if fee.is_none() {
+            p.push(
+                "pool.fee_percent",
+                "must be 0.01 to 100 (the voting wallets' poolfees)",
+            );
+        }
+        let mut xpub = |key: &str, s: &str| match network {
+            Some(n) => match ExtendedKey::decode_xpub_for(s, n) {
+                Ok(k) => Some(k),
+                Err(e) => {
+                    p.push(key, e);
+                    None
+                }
+            },
+            None => None,
+        };
+        let cold = xpub("pool.cold_wallet_xpub", &f.pool.cold_wallet_xpub);
+        let voting = xpub("pool.voting_wallet_xpub", &f.pool.voting_wallet_xpub);
+        if f.pool.max_users == 0 {
+            p.push("pool.max_users", "must be at least 1");
+        }
+        let secret = p.read(base, "api_secret_file", &f.api_secret_file, true);
+        if secret.as_ref().is_some_and(|s| s.len() < 32) {
+            p.push(
+                "api_secret_file",
+                "holds fewer than 32 bytes: use e.g. `head -c 32 /dev/urandom | base64`",
+            );
+        }
+        let database_url = match &f.database.password_file {
+            // A relative SQLite path is relative to this file, like every path here.
+            None => Some(match f.database.url.strip_prefix("sqlite://") {
+                Some(rest) if !rest.starts_with('/') => {
+                    format!("sqlite://{}", base.join(rest).display())
+                }
+                _ => f.database.url.clone(),
+            }),
+            Some(file) => p.read(base, "database.password_file", file, true).and_then(|pw| {
+                let pw = String::from_utf8_lossy(&pw).trim().to_owned();
+                let with = with_password(&f.database.url, &pw);
+                if with.is_none() {
+                    p.push(
+                        "database.url",
+                        "with password_file, write the URL with a user and without a password: mysql://USER@HOST/DB",
+                    );
+                }
+                with
+            }),
+        };
+        if !(f.database.url.starts_with("sqlite://") || f.database.url.starts_with("mysql://")) {
+            p.push("database.url", "must start with sqlite:// or mysql://");
+        }
+        let ca = p.read(base, "tls.ca", &f.tls.ca, false);
+        let cert = p.read(base, "tls.client_cert", &f.tls.client_cert, false);
+        let key = p.read(base, "tls.client_key", &f.tls.client_key, true);
+        if f.voting_nodes.is_empty() {
+            p.push(
+                "voting_nodes",
+                "no voting node: add a [[voting_nodes]] table (name, grpc) per node",
+            );
+        }
+        for (i, n) in f.voting_nodes.iter().enumerate() {
+            if n.grpc
+                .rsplit_once(':')
+                .and_then(|(_, port)| port.parse::<u16>().ok())
+                .is_none()
+            {
+                p.push(
+                    &format!("voting_nodes[{}].grpc", i + 1),
+                    format!("{:?} is not HOST:PORT", n.grpc),
+                );
+            }
+        }
+        if !p.0.is_empty() {
+            return Err(fail(p.0));
+        }
+        let (
+            Some(network),
+            Some(listen),
+            Some(pool_fees),
+            Some(cold),
+            Some(voting),
+            Some(secret),
+            Some(database_url),
+            Some(ca),
+            Some(cert),
+            Some(key),
+        ) = (
+            network,
+            listen,
+            fee,
+            cold,
+            voting,
+            secret,
+            database_url,
+            ca,
+            cert,
+            key,
+        )
+        else {
+            unreachable!("every missing value was reported as a problem")
+        };
+        Ok(Config {
+            listen,
+            database_url,
+            settings: PoolSettings {
+                network,
+                base_url: f.base_url.trim_end_matches('/').to_owned(),
+                pool_fees,
+                cold_wallet_xpub: cold,
+                voting_wallet_xpub: voting,
+                max_users: f.pool.max_users,
+                pool_email: f.pool_email,
+                closed: f.closed,
+                api_secret: secret,
+            },
+            nodes: f
+                .voting_nodes
+                .into_iter()
+                .map(|n| NodeAddress {
+                    name: n.name,
+                    grpc: n.grpc,
+                })
+                .collect(),
+            tls: NodeTls {
+                ca_pem: ca,
+                client_cert_pem: cert,
+                client_key_pem: key,
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_password;
+
+    #[test]
+    fn password_goes_after_the_user_encoded() {
+        assert_eq!(
+            with_password("mysql://pool@127.0.0.1:3306/pool", "p@ss:w/rd").as_deref(),
+            Some("mysql://pool:p%40ss%3Aw%2Frd@127.0.0.1:3306/pool")
+        );
+        assert_eq!(with_password("mysql://pool:old@h/db", "x"), None);
+        assert_eq!(with_password("mysql://h/db", "x"), None);
+    }
+}

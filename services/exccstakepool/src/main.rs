@@ -1,0 +1,79 @@
+//! `exccstakepool --config FILE [--check-config]`: the pool's web service. Serves the JSON
+//! API (`/api/v1|v2/…`) on `listen`; the database (SQLite or MariaDB) is created or
+//! upgraded at start; the voting nodes' stakepoold are reached over mutual-TLS gRPC.
+//! SIGTERM/SIGINT stop it gracefully.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use exccstakepool::config::Config;
+use exccstakepool::db::Db;
+use exccstakepool::pool::Pool;
+use exccstakepool::voting_nodes::VotingNodes;
+
+fn usage() -> ! {
+    eprintln!("usage: exccstakepool --config FILE [--check-config]");
+    std::process::exit(2)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let mut args = std::env::args().skip(1);
+    let (mut config, mut check) = (None, false);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--config" => config = Some(PathBuf::from(args.next().unwrap_or_else(|| usage()))),
+            "--check-config" => check = true,
+            _ => usage(),
+        }
+    }
+    let path = config.unwrap_or_else(|| usage());
+    let config = Config::load(&path)?;
+    if check {
+        println!(
+            "{}: configuration OK ({} network, {} voting nodes)",
+            path.display(),
+            config.settings.network,
+            config.nodes.len()
+        );
+        return Ok(());
+    }
+    let db = Db::open(&config.database_url).await?;
+    let nodes = VotingNodes::new(&config.nodes, &config.tls).map_err(anyhow::Error::msg)?;
+    if let Err(e) = nodes.check_versions(&config.nodes, &config.tls).await {
+        // A node that is down now may be up later; an incompatible one is logged loudly.
+        tracing::warn!("voting nodes: {e}");
+    }
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    tracing::info!(listen = %config.listen, network = %config.settings.network, "exccstakepool running");
+    let pool = Arc::new(Pool {
+        settings: config.settings,
+        db,
+        nodes,
+    });
+    axum::serve(listener, exccstakepool::api::router(pool))
+        .with_graceful_shutdown(stop_signal())
+        .await
+        .context("serving HTTP")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn stop_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+    let mut int = signal(SignalKind::interrupt()).expect("SIGINT handler");
+    tokio::select! {
+        _ = term.recv() => {},
+        _ = int.recv() => {},
+    }
+}

@@ -1,0 +1,134 @@
+//! The `exccstakepool` program: the sample configuration checks out (with its files in
+//! place), a broken one lists every problem at once, and the server answers the API from
+//! its SQLite database while the voting nodes are down, then stops on SIGTERM.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use pool_tests::http::request;
+use pool_tests::pki::{TestCa, write_private};
+use pool_tests::proc::{bin, free_port};
+
+const SAMPLE: &str = include_str!("../../../sample-configs/exccstakepool.toml");
+
+/// The sample in `dir` with its secret and certificate files.
+fn sample_in(dir: &Path, listen_port: u16) -> std::path::PathBuf {
+    std::fs::create_dir_all(dir.join("secrets")).unwrap();
+    std::fs::create_dir_all(dir.join("certs")).unwrap();
+    write_private(&dir.join("secrets/api.secret"), &"k".repeat(40));
+    let ca = TestCa::new("pool CA");
+    ca.write_cert(&dir.join("certs/pool-ca.cert"));
+    let web = ca.issue("web", &dir.join("certs"));
+    assert!(web.cert.ends_with("certs/web.cert") && web.key.ends_with("certs/web.key"));
+    let path = dir.join("exccstakepool.toml");
+    let text = SAMPLE
+        .replace("127.0.0.1:8000", &format!("127.0.0.1:{listen_port}"))
+        // Nothing listens there: the voting nodes are down.
+        .replace("192.0.2.11:19560", &format!("127.0.0.1:{}", free_port()))
+        .replace("192.0.2.12:19560", &format!("127.0.0.1:{}", free_port()));
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn run(config: &Path, extra: &[&str]) -> (bool, String) {
+    let out = Command::new(bin("exccstakepool"))
+        .arg("--config")
+        .arg(config)
+        .args(extra)
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), text)
+}
+
+#[test]
+fn sample_checks_and_problems_are_listed_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = sample_in(dir.path(), 8000);
+    let (ok, out) = run(&path, &["--check-config"]);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("configuration OK (simnet network, 2 voting nodes)"),
+        "{out}"
+    );
+
+    let broken = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("network = \"simnet\"", "network = \"moon\"")
+        .replace("fee_percent = 7.5", "fee_percent = 0")
+        .replace("grpc = \"127.0.0.1:", "grpc = \"nowhere")
+        .replace("url = \"sqlite://pool.db\"", "url = \"postgres://x\"");
+    std::fs::write(&path, broken).unwrap();
+    std::fs::set_permissions(
+        dir.path().join("certs/web.key"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o644),
+    )
+    .unwrap();
+    let (ok, out) = run(&path, &["--check-config"]);
+    assert!(!ok);
+    for needle in [
+        "network: must be mainnet, testnet or simnet",
+        "pool.fee_percent: must be 0.01 to 100",
+        "database.url: must start with sqlite:// or mysql://",
+        "tls.client_key:",
+        "is readable by others: chmod 600 it",
+        "voting_nodes[1].grpc:",
+    ] {
+        assert!(out.contains(needle), "{needle:?} not in {out}");
+    }
+    std::fs::write(&path, "network = \"simnet\"\nlisten = 5\n").unwrap();
+    let (ok, out) = run(&path, &["--check-config"]);
+    assert!(!ok && out.contains("listen"), "{out}");
+}
+
+#[tokio::test]
+async fn serves_the_api_from_its_database_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let path = sample_in(dir.path(), port);
+    let mut child = Command::new(bin("exccstakepool"))
+        .arg("--config")
+        .arg(&path)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let stats = loop {
+        if let Some(r) = request(addr, "GET", "/api/v1/stats", &[], "").await {
+            break r;
+        }
+        assert!(Instant::now() < deadline, "exccstakepool did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(stats.0, 200);
+    let v: serde_json::Value = serde_json::from_str(&stats.1).unwrap();
+    assert_eq!(v["code"], 14, "{v}");
+    assert_eq!(v["message"], "stats error - RPC server error");
+    let (_, body) = request(addr, "GET", "/api/v2/getpurchaseinfo", &[], "")
+        .await
+        .unwrap();
+    assert!(
+        body.contains("purchaseinfo error - invalid api token"),
+        "{body}"
+    );
+    assert!(
+        dir.path().join("pool.db").exists(),
+        "the SQLite database was not created"
+    );
+
+    // SAFETY: signalling our own child process.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "exccstakepool ignored SIGTERM");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "{status}");
+}
