@@ -11,6 +11,7 @@ pub mod proc;
 pub mod simnet;
 pub mod stakepoold;
 pub mod traffic;
+pub mod web;
 
 use std::time::{Duration, Instant};
 

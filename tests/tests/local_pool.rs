@@ -1,6 +1,6 @@
 //! The README's first command: `local-pool` brings up a pool on lab hosts provisioned by
-//! `poolctl lab up`, adds a demo user through stakepoold's gRPC, mines until its tickets
-//! are voted, and (with `--blocks N`) stops after N more blocks and tears the lab down.
+//! `poolctl lab up`, starts the web service in front of them, gets a demo user's ticket
+//! address through the web service's JSON API, mines until its tickets are voted, and (with `--blocks N`) stops after N more blocks and tears the lab down.
 //! Its own check: no pool ticket was missed (else it exits non-zero).
 //!
 //! Needs root (the lab). Not root: prints why and returns; as root (CI) it must run through.

@@ -65,6 +65,11 @@ impl Db {
         Ok(db)
     }
 
+    /// Closes every connection (waits for queries in flight).
+    pub async fn pool_close(&self) {
+        self.pool.close().await;
+    }
+
     /// Current Unix time in seconds.
     pub fn now() -> i64 {
         std::time::SystemTime::now()

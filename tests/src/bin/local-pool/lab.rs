@@ -6,9 +6,10 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use pool_tests::filler::Filler;
-use pool_tests::lab::{add_users, fee_address, leader_node, load, stakepoold_client};
+use pool_tests::lab::{leader_node, load};
 use pool_tests::simnet::start_wallet;
 use pool_tests::traffic::Traffic;
+use pool_tests::web::WebService;
 use serde_json::json;
 
 use crate::Options;
@@ -52,7 +53,13 @@ pub async fn run(opts: &Options) -> anyhow::Result<()> {
     // A lab that was up before (the operator's) is used, and left up afterwards.
     let existed = dir.join("lab.json").exists();
     println!("local pool: poolctl lab up --hosts {hosts} --dir {d}");
-    run_poolctl(&["lab", "up", "--hosts", &hosts, "--dir", d])?;
+    if let Err(e) = run_poolctl(&["lab", "up", "--hosts", &hosts, "--dir", d]) {
+        if !existed {
+            // Leave no half-booted lab behind.
+            let _ = run_poolctl(&["lab", "down", "--dir", d]);
+        }
+        return Err(e);
+    }
     let result = drive(opts, &dir).await;
     if opts.keep || existed {
         println!("the lab stays up; `poolctl lab down --dir {d}` removes it");
@@ -74,18 +81,47 @@ async fn drive(opts: &Options, dir: &Path) -> anyhow::Result<()> {
     filler.ok("walletpassphrase", json!(["password", 0])).await;
     let user = start_wallet(&local, "demo-user", &node, &["--createtemp".into()]).await;
     user.ok("walletpassphrase", json!(["password", 0])).await;
-    let mut clients = Vec::new();
-    for h in &config.hosts {
-        clients.push(stakepoold_client(&config, h).await);
+    // The web service in front of the lab's stakepoolds; the demo user gets its ticket
+    // address through the JSON API, as a wallet would.
+    let web = WebService::start(&local.join("web"), &config).await;
+    let (_, api_token) = web.create_user("demo@localhost").await;
+    let user_addr = user
+        .ok_str("getnewaddress", json!(["default", "ignore"]))
+        .await;
+    let user_pka = user.ok("validateaddress", json!([user_addr])).await["pubkeyaddr"]
+        .as_str()
+        .context("validateaddress without pubkeyaddr")?
+        .to_owned();
+    let r = web
+        .api(
+            "POST",
+            "/api/v1/address",
+            &api_token,
+            &format!("UserPubKeyAddr={user_pka}"),
+        )
+        .await;
+    if r["code"] != 0 {
+        bail!("the web service refused the demo user's address: {r}");
     }
-    let multisigs = add_users(&config, &mut clients, &user, 1..=1).await;
+    let info = web
+        .api("GET", "/api/v1/getpurchaseinfo", &api_token, "")
+        .await;
+    let info = &info["data"];
     let mut traffic = Traffic {
         node,
         filler: Filler::new(filler),
         users: user,
-        multisigs,
-        fee_address: fee_address(&config, 1),
-        fee_percent: config.pool.fee_percent.to_string().parse().unwrap_or(0.0),
+        multisigs: vec![
+            info["TicketAddress"]
+                .as_str()
+                .context("TicketAddress")?
+                .to_owned(),
+        ],
+        fee_address: info["PoolAddress"]
+            .as_str()
+            .context("PoolAddress")?
+            .to_owned(),
+        fee_percent: info["PoolFees"].as_f64().context("PoolFees")?,
         vote_wait: Duration::from_secs(2),
         pool_tickets: Default::default(),
         pool_winners: Vec::new(),
@@ -108,6 +144,15 @@ async fn drive(opts: &Options, dir: &Path) -> anyhow::Result<()> {
         "  web client     gRPC :{} on every host with {}/ca/clients/web.{{cert,key}}",
         poolctl::plan::render::ports(&config).grpc,
         config.state_dir().display()
+    );
+    println!(
+        "  web service    {} (log {})",
+        web.base_url,
+        web.proc.log.display()
+    );
+    println!(
+        "                curl -H 'Authorization: Bearer {api_token}' {}/api/v1/getpurchaseinfo",
+        web.base_url
     );
     println!("  demo user      {}", traffic.multisigs[0]);
     println!(

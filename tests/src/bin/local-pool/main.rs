@@ -3,8 +3,9 @@
 //! By default (as root) the pool is provisioned like a real one: `poolctl lab up` boots the
 //! voting hosts (systemd-nspawn containers with sshd and systemd) and applies a pool.toml to
 //! them (exccd, exccwallet and stakepoold as hardened units, certificates from the pool CA);
-//! then this program adds a demo user through stakepoold's gRPC (as the web service would),
-//! buys its tickets and mines a block every few seconds on the first host's exccd, waiting
+//! then it starts the web service (`exccstakepool`, SQLite) in front of the hosts'
+//! stakepoolds, a demo user gets its ticket address through the web service's JSON API,
+//! buys tickets, and a block is mined every few seconds on the first host's exccd, waiting
 //! briefly for the pool's votes like exccd's miner. Ctrl-C stops mining and tears the lab
 //! down (`--keep` leaves it running, as does a lab that was already up when it started).
 //!

@@ -1,0 +1,122 @@
+//! The web service (`exccstakepool`) as a process in front of a poolctl-applied pool: its
+//! configuration written from the pool's pool.toml (xpubs, fee, voting nodes, the pool CA
+//! and its `web` client certificate), a SQLite database, and a small API client.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use exccstakepool::db::Db;
+use exccstakepool::token;
+use poolctl::config::PoolConfig;
+use poolctl::plan::render::ports;
+use serde_json::Value;
+
+use crate::http::request;
+use crate::pki::write_private;
+use crate::proc::{Proc, bin, free_port};
+use crate::wait_for;
+
+pub struct WebService {
+    pub proc: Proc,
+    pub addr: SocketAddr,
+    pub dir: PathBuf,
+    pub base_url: String,
+    db_url: String,
+    secret: Vec<u8>,
+}
+
+impl WebService {
+    /// Writes `DIR/exccstakepool.toml` for `pool` and starts the service on a free port.
+    pub async fn start(dir: &Path, pool: &PoolConfig) -> WebService {
+        std::fs::create_dir_all(dir).unwrap();
+        let secret: String = {
+            let mut b = [0u8; 32];
+            std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom").unwrap(), &mut b)
+                .unwrap();
+            hex::encode(b)
+        };
+        write_private(&dir.join("api.secret"), &secret);
+        let ca = pool.state_dir().join("ca");
+        let port = free_port();
+        let mut nodes = String::new();
+        for h in &pool.hosts {
+            nodes.push_str(&format!(
+                "\n[[voting_nodes]]\nname = \"{}\"\ngrpc = \"{}:{}\"\n",
+                h.name,
+                h.address,
+                ports(pool).grpc
+            ));
+        }
+        let base_url = format!("http://127.0.0.1:{port}");
+        let config = format!(
+            "network = \"{network}\"\nlisten = \"127.0.0.1:{port}\"\nbase_url = \"{base_url}\"\npool_email = \"admin@localhost\"\napi_secret_file = \"api.secret\"\n\n[database]\nurl = \"sqlite://pool.db\"\n\n[pool]\nfee_percent = {fee}\ncold_wallet_xpub = \"{cold}\"\nvoting_wallet_xpub = \"{voting}\"\nmax_users = {max}\n\n[tls]\nca = \"{ca}/ca.cert\"\nclient_cert = \"{ca}/clients/web.cert\"\nclient_key = \"{ca}/clients/web.key\"\n{nodes}",
+            network = pool.network.name(),
+            fee = pool.pool.fee_percent,
+            cold = pool.pool.cold_wallet_xpub,
+            voting = pool.pool.voting_wallet_xpub,
+            max = pool
+                .pool
+                .voting_address_count
+                .min(pool.pool.fee_address_count),
+            ca = ca.display(),
+        );
+        let path = dir.join("exccstakepool.toml");
+        std::fs::write(&path, config).unwrap();
+        let args = ["--config".to_owned(), path.display().to_string()];
+        let proc = Proc::spawn(
+            "exccstakepool",
+            &bin("exccstakepool"),
+            &args,
+            &dir.join("log.txt"),
+        );
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        wait_for(30, "exccstakepool to answer", || async {
+            request(addr, "GET", "/api/v1/stats", &[], "")
+                .await
+                .map(|_| ())
+        })
+        .await;
+        WebService {
+            proc,
+            addr,
+            dir: dir.to_owned(),
+            base_url,
+            db_url: format!("sqlite://{}", dir.join("pool.db").display()),
+            secret: secret.into_bytes(),
+        }
+    }
+
+    /// A verified account with an API token (what signing up and visiting the settings page
+    /// do, straight in the service's database): (user id, token).
+    pub async fn create_user(&self, email: &str) -> (i64, String) {
+        let db = Db::open(&self.db_url)
+            .await
+            .expect("the web service's database");
+        let id = db.create_user(email, "-").await.expect("create user");
+        db.set_email_verified(id).await.unwrap();
+        let t = token::issue(&self.secret, &self.base_url, id, Db::now());
+        db.set_api_token(id, &t).await.unwrap();
+        db.pool_close().await;
+        (id, t)
+    }
+
+    /// An API call; the JSON answer (panics unless HTTP 200 and JSON).
+    pub async fn api(&self, method: &str, path: &str, token: &str, form: &str) -> Value {
+        let auth = format!("Authorization: Bearer {token}");
+        let headers = [
+            "Content-Type: application/x-www-form-urlencoded",
+            auth.as_str(),
+        ];
+        let (status, body) = tokio::time::timeout(
+            Duration::from_secs(60),
+            request(self.addr, method, path, &headers, form),
+        )
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("{method} {path}: no answer"));
+        assert_eq!(status, 200, "{method} {path}: {body}");
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("{method} {path}: {body}: {e}"))
+    }
+}
