@@ -21,6 +21,8 @@ struct File {
     pool_email: String,
     #[serde(default)]
     closed: bool,
+    #[serde(default = "default_sync_interval")]
+    sync_interval_secs: u64,
     database: Database,
     pool: Pool,
     api_secret_file: PathBuf,
@@ -49,6 +51,10 @@ fn default_max_users() -> u32 {
     10_000
 }
 
+fn default_sync_interval() -> u64 {
+    300
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Tls {
@@ -67,6 +73,8 @@ struct Node {
 /// The loaded configuration.
 pub struct Config {
     pub listen: SocketAddr,
+    /// How often every voting node is synced with the database ([`crate::sync`]).
+    pub sync_interval: std::time::Duration,
     /// Database URL with the password filled in (never logged).
     pub database_url: String,
     pub settings: PoolSettings,
@@ -273,6 +281,7 @@ impl Config {
         };
         Ok(Config {
             listen,
+            sync_interval: std::time::Duration::from_secs(f.sync_interval_secs.max(10)),
             database_url,
             settings: PoolSettings {
                 network,

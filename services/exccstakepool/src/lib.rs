@@ -6,6 +6,7 @@ pub mod api;
 pub mod config;
 pub mod db;
 pub mod pool;
+pub mod sync;
 pub mod token;
 pub mod votebits;
 pub mod voting_nodes;

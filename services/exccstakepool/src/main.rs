@@ -60,6 +60,17 @@ async fn main() -> anyhow::Result<()> {
         db,
         nodes,
     });
+    // Every voting node gets missing scripts and all voting preferences, now and then.
+    let syncing = Arc::clone(&pool);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(config.sync_interval);
+        loop {
+            tick.tick().await;
+            if let Err(e) = exccstakepool::sync::sync_nodes(&syncing).await {
+                tracing::warn!("voting-node sync: {e}");
+            }
+        }
+    });
     axum::serve(listener, exccstakepool::api::router(pool))
         .with_graceful_shutdown(stop_signal())
         .await

@@ -80,6 +80,13 @@ impl VotingNodes {
         self.nodes.iter().map(|n| n.name.as_str()).collect()
     }
 
+    /// Each node's name and a client of it, for per-node work (e.g. [`crate::sync`]).
+    pub fn each(&self) -> impl Iterator<Item = (&str, StakepooldServiceClient<Channel>)> {
+        self.nodes
+            .iter()
+            .map(|n| (n.name.as_str(), n.client.clone()))
+    }
+
     /// Every node speaks a compatible API version.
     pub async fn check_versions(
         &self,

@@ -22,7 +22,7 @@ use stakepoold_proto::v1 as pb;
 const SECRET: &[u8] = b"api secret of the test pool";
 
 struct Chain {
-    _node: Daemon,
+    node: Daemon,
     wallet: Daemon,
     users: Daemon,
     cold_xpub: String,
@@ -42,7 +42,7 @@ async fn chain(root: &std::path::Path) -> Chain {
     let pki = PoolPki::new(&root.join("pki"));
     let spd = Stakepoold::start(root, "stakepoold", &pki, &node, &wallet, &cold_xpub).await;
     Chain {
-        _node: node,
+        node,
         wallet,
         users,
         cold_xpub,
@@ -51,8 +51,8 @@ async fn chain(root: &std::path::Path) -> Chain {
     }
 }
 
-/// The web service's API on a free port, its database at `db_url`.
-async fn serve(c: &Chain, db_url: &str) -> (SocketAddr, Arc<Pool>) {
+/// The web service's state in front of `spds` (all on `c`'s chain), its database at `db_url`.
+async fn pool_for(c: &Chain, spds: &[&Stakepoold], db_url: &str) -> Arc<Pool> {
     let voting_xpub = c.wallet.ok_str("getmasterpubkey", json!(["default"])).await;
     let web = c.pki.ca.issue("web", &c.pki.dir);
     let tls = NodeTls {
@@ -60,13 +60,17 @@ async fn serve(c: &Chain, db_url: &str) -> (SocketAddr, Arc<Pool>) {
         client_cert_pem: std::fs::read(&web.cert).unwrap(),
         client_key_pem: std::fs::read(&web.key).unwrap(),
     };
-    let nodes = [NodeAddress {
-        name: "localhost".into(),
-        grpc: format!("127.0.0.1:{}", c.spd.grpc_port),
-    }];
+    // Every test stakepoold's certificate names "localhost".
+    let nodes: Vec<NodeAddress> = spds
+        .iter()
+        .map(|s| NodeAddress {
+            name: "localhost".into(),
+            grpc: format!("127.0.0.1:{}", s.grpc_port),
+        })
+        .collect();
     let voting_nodes = VotingNodes::new(&nodes, &tls).unwrap();
     voting_nodes.check_versions(&nodes, &tls).await.unwrap();
-    let pool = Arc::new(Pool {
+    Arc::new(Pool {
         settings: PoolSettings {
             network: Network::Simnet,
             base_url: "https://pool.example".into(),
@@ -80,7 +84,12 @@ async fn serve(c: &Chain, db_url: &str) -> (SocketAddr, Arc<Pool>) {
         },
         db: Db::open(db_url).await.unwrap(),
         nodes: voting_nodes,
-    });
+    })
+}
+
+/// The web service's API on a free port, its database at `db_url`.
+async fn serve(c: &Chain, db_url: &str) -> (SocketAddr, Arc<Pool>) {
+    let pool = pool_for(c, &[&c.spd], db_url).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let app = exccstakepool::api::router(Arc::clone(&pool));
@@ -329,4 +338,66 @@ async fn api_on_sqlite_and_mariadb() {
     } else {
         eprintln!("mariadb part SKIPPED: mariadb-server is not installed (tests/run installs it)");
     }
+}
+
+/// A voting node added later (its wallet restored from the pool seed, knowing no user) is
+/// brought up to date by the sync: it imports the registered users' scripts; a second round
+/// has nothing to import; a node that is down is reported and does not stop the others.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_brings_a_new_voting_node_up_to_date() {
+    let dir = pool_tests::test_dir("web-sync");
+    let root = dir.path();
+    let c = chain(root).await;
+    let db_url = format!("sqlite://{}", root.join("pool.db").display());
+    let first = pool_for(&c, &[&c.spd], &db_url).await;
+    let mut users = Vec::new();
+    for email in ["a@example.org", "b@example.org"] {
+        let id = first.db.create_user(email, "h").await.unwrap();
+        let user = first.db.user(id).await.unwrap().unwrap();
+        let p2pkh = c
+            .users
+            .ok_str("getnewaddress", json!(["default", "ignore"]))
+            .await;
+        let pka = c.users.ok("validateaddress", json!([p2pkh])).await["pubkeyaddr"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let a = exccstakepool::address::submit(&first, &user, &pka)
+            .await
+            .unwrap();
+        users.push(a.multisig_address);
+    }
+    first.db.pool_close().await;
+
+    let wallet2 = start_pool_wallet(root, "voting-wallet2", &c.node, &c.cold_xpub).await;
+    let mut spd2 =
+        Stakepoold::start(root, "stakepoold2", &c.pki, &c.node, &wallet2, &c.cold_xpub).await;
+    let both = pool_for(&c, &[&c.spd, &spd2], &db_url).await;
+    let imported = |r: &[exccstakepool::sync::NodeSync]| -> Vec<(usize, bool)> {
+        r.iter().map(|n| (n.imported, n.result.is_ok())).collect()
+    };
+    let r = exccstakepool::sync::sync_nodes(&both).await.unwrap();
+    assert_eq!(imported(&r), [(0, true), (2, true)], "{r:?}");
+    let mut api2 = c.pki.client(spd2.grpc_port, "web", None).await.unwrap();
+    let have = api2
+        .list_imported_addresses(pb::ListImportedAddressesRequest {})
+        .await
+        .unwrap()
+        .into_inner()
+        .addresses;
+    for u in &users {
+        assert!(have.contains(u), "{u} not in {have:?}");
+    }
+    let r = exccstakepool::sync::sync_nodes(&both).await.unwrap();
+    assert_eq!(imported(&r), [(0, true), (0, true)], "{r:?}");
+
+    spd2.stop();
+    let r = exccstakepool::sync::sync_nodes(&both).await.unwrap();
+    assert!(r[0].result.is_ok(), "{r:?}");
+    assert!(
+        r[1].result
+            .as_ref()
+            .is_err_and(|e| e.starts_with("listing its scripts")),
+        "{r:?}"
+    );
 }

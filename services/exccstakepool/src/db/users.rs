@@ -80,11 +80,14 @@ fn from_row(r: &AnyRow) -> Result<User, sqlx::Error> {
     })
 }
 
-/// A user's voting preferences, as stakepoold gets them.
+/// A user with a ticket address: what every voting node must know.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VotingUser {
     pub id: i64,
     pub multisig_address: String,
+    /// Redeem script, hex.
+    pub multisig_script: String,
+    pub height_registered: i64,
     pub vote_bits: u16,
     pub vote_bits_version: u32,
 }
@@ -178,7 +181,7 @@ impl Db {
     /// Every user with a ticket address, by id: what stakepoold votes with.
     pub async fn voting_users(&self) -> Result<Vec<VotingUser>, DbError> {
         let rows = sqlx::query(
-            "SELECT user_id, multisig_address, vote_bits, vote_bits_version FROM users WHERE multisig_address <> '' ORDER BY user_id",
+            "SELECT user_id, multisig_address, multisig_script, height_registered, vote_bits, vote_bits_version FROM users WHERE multisig_address <> '' ORDER BY user_id",
         )
         .fetch_all(&self.pool)
         .await?;
@@ -187,6 +190,8 @@ impl Db {
                 Ok(VotingUser {
                     id: r.try_get("user_id")?,
                     multisig_address: r.try_get("multisig_address")?,
+                    multisig_script: r.try_get("multisig_script")?,
+                    height_registered: r.try_get("height_registered")?,
                     vote_bits: r.try_get::<i64, _>("vote_bits")? as u16,
                     vote_bits_version: r.try_get::<i64, _>("vote_bits_version")? as u32,
                 })
