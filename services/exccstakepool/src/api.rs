@@ -13,13 +13,13 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
-use stakepoold_proto::v1 as pb;
 
 use crate::address::{self, AddressError};
 use crate::db::Db;
 use crate::db::users::User;
 use crate::pool::Pool;
-use crate::{token, votebits};
+use crate::token;
+use crate::voting::VotingError;
 
 /// API versions this service answers.
 pub const VERSIONS: [u32; 2] = [1, 2];
@@ -95,10 +95,11 @@ fn unknown(http: StatusCode) -> Reply {
 
 /// The routes under `/api`.
 pub fn router(pool: Arc<Pool>) -> Router {
-    Router::new()
-        .route("/api/{version}/{cmd}", axum::routing::any(dispatch))
+    let api = Router::new()
+        .route("/{version}/{cmd}", axum::routing::any(dispatch))
         .fallback(|| async { unknown(StatusCode::NOT_FOUND) })
-        .with_state(pool)
+        .with_state(pool);
+    Router::new().nest("/api", api)
 }
 
 /// The user a valid `Authorization: Bearer` token belongs to.
@@ -277,51 +278,22 @@ async fn voting(pool: &Pool, user: Option<User>, params: &HashMap<String, String
     const CONTEXT: &str = "voting error";
     let user =
         user.ok_or_else(|| error(false, code::UNAUTHENTICATED, CONTEXT, "invalid api token"))?;
-    let bits: u16 = params
-        .get("VoteBits")
-        .and_then(|v| v.trim().parse().ok())
-        .ok_or_else(|| {
-            error(
-                false,
-                code::INVALID_ARGUMENT,
-                CONTEXT,
-                "unable to convert votebits to uint16",
-            )
-        })?;
-    let version = pool.nodes.vote_version().await.map_err(|e| {
-        tracing::warn!("voting: {e}");
-        error(false, code::UNAVAILABLE, CONTEXT, "RPC server error")
-    })?;
-    if !votebits::valid(bits, votebits::agendas(version)) {
-        return Err(error(
-            false,
-            code::INVALID_ARGUMENT,
-            CONTEXT,
-            "votebits invalid for current agendas",
-        ));
-    }
-    pool.db
-        .set_vote_bits(user.id, bits, version)
-        .await
-        .map_err(|e| {
-            tracing::error!("voting: {e}");
-            error(
-                false,
-                code::INTERNAL,
-                CONTEXT,
-                "failed to update voting prefs in database",
-            )
-        })?;
-    if let Some(a) = &user.address {
-        let prefs = pb::UserVotingPrefs {
-            user_id: user.id,
-            multisig_address: a.multisig_address.clone(),
-            vote_bits: u32::from(bits),
-            vote_bits_version: version,
-        };
-        if let Err(e) = pool.nodes.update_prefs(vec![prefs]).await {
-            tracing::warn!(user = user.id, "voting preferences not pushed: {e}");
+    let text = params.get("VoteBits").map(String::as_str).unwrap_or("");
+    match crate::voting::set_vote_bits(pool, &user, text).await {
+        Ok(_) => Ok(ok("successfully updated voting preferences", None)),
+        Err(e) => {
+            let code = match &e {
+                VotingError::NotANumber | VotingError::Invalid => code::INVALID_ARGUMENT,
+                VotingError::Nodes(why) => {
+                    tracing::warn!("voting: {why}");
+                    code::UNAVAILABLE
+                }
+                VotingError::Db(why) => {
+                    tracing::error!("voting: {why}");
+                    code::INTERNAL
+                }
+            };
+            Err(error(false, code, CONTEXT, e))
         }
     }
-    Ok(ok("successfully updated voting preferences", None))
 }

@@ -1,12 +1,22 @@
 //! exccstakepool, the pool's web service (in progress): the database of users and their
-//! ticket addresses. See ARCHITECTURE.md.
+//! ticket addresses, the JSON API wallets call and the HTML pages. See ARCHITECTURE.md.
 
 pub mod address;
 pub mod api;
 pub mod config;
 pub mod db;
+pub mod passwords;
 pub mod pool;
 pub mod sync;
 pub mod token;
 pub mod votebits;
+pub mod voting;
 pub mod voting_nodes;
+pub mod web;
+
+/// The whole HTTP application: the JSON API under `/api` and the pages.
+pub fn app(pool: std::sync::Arc<pool::Pool>) -> axum::Router {
+    api::router(std::sync::Arc::clone(&pool))
+        .merge(web::router(pool))
+        .fallback(|| async { (axum::http::StatusCode::NOT_FOUND, "page not found") })
+}

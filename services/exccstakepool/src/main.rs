@@ -71,7 +71,7 @@ async fn main() -> anyhow::Result<()> {
             }
         }
     });
-    axum::serve(listener, exccstakepool::api::router(pool))
+    axum::serve(listener, exccstakepool::app(pool))
         .with_graceful_shutdown(stop_signal())
         .await
         .context("serving HTTP")?;

@@ -234,6 +234,21 @@ impl VotingNodes {
         Ok(r.first().map(|r| r.vote_version).unwrap_or(0))
     }
 
+    /// A user's tickets (`stakepooluserinfo`) from the first node that answers.
+    pub async fn user_tickets(
+        &self,
+        multisig_address: &str,
+    ) -> Result<pb::StakePoolUserInfoResponse, NodeError> {
+        self.first("stakepooluserinfo", |mut c| {
+            let multisig_address = multisig_address.to_owned();
+            async move {
+                c.stake_pool_user_info(pb::StakePoolUserInfoRequest { multisig_address })
+                    .await
+            }
+        })
+        .await
+    }
+
     /// Stake statistics of the first node that answers.
     pub async fn stake_info(&self) -> Result<pb::GetStakeInfoResponse, NodeError> {
         self.first("getstakeinfo", |mut c| async move {

@@ -6,86 +6,19 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+mod common;
+use common::{Chain, SECRET, chain, pool_for};
 use excc_chain::script::pool_ticket_multisig;
 use excc_chain::{Address, ExtendedKey, Network};
 use exccstakepool::db::Db;
-use exccstakepool::pool::{Pool, PoolSettings};
+use exccstakepool::pool::Pool;
 use exccstakepool::token;
-use exccstakepool::voting_nodes::{NodeAddress, NodeTls, VotingNodes};
 use pool_tests::http::request;
 use pool_tests::mariadb::{self, MariaDb};
-use pool_tests::simnet::{Daemon, start_node, start_pool_wallet, start_wallet};
-use pool_tests::stakepoold::{PoolPki, Stakepoold};
+use pool_tests::simnet::start_pool_wallet;
+use pool_tests::stakepoold::Stakepoold;
 use serde_json::{Value, json};
 use stakepoold_proto::v1 as pb;
-
-const SECRET: &[u8] = b"api secret of the test pool";
-
-struct Chain {
-    node: Daemon,
-    wallet: Daemon,
-    users: Daemon,
-    cold_xpub: String,
-    pki: PoolPki,
-    spd: Stakepoold,
-}
-
-async fn chain(root: &std::path::Path) -> Chain {
-    let node = start_node(root, "node", &[]).await;
-    let cold = start_wallet(root, "cold", &node, &["--createtemp".into()]).await;
-    let cold_xpub = cold.ok_str("getmasterpubkey", json!(["default"])).await;
-    let wallet = start_pool_wallet(root, "voting-wallet", &node, &cold_xpub).await;
-    wallet
-        .ok("accountsyncaddressindex", json!(["default", 0, 100]))
-        .await;
-    let users = start_wallet(root, "users", &node, &["--createtemp".into()]).await;
-    let pki = PoolPki::new(&root.join("pki"));
-    let spd = Stakepoold::start(root, "stakepoold", &pki, &node, &wallet, &cold_xpub).await;
-    Chain {
-        node,
-        wallet,
-        users,
-        cold_xpub,
-        pki,
-        spd,
-    }
-}
-
-/// The web service's state in front of `spds` (all on `c`'s chain), its database at `db_url`.
-async fn pool_for(c: &Chain, spds: &[&Stakepoold], db_url: &str) -> Arc<Pool> {
-    let voting_xpub = c.wallet.ok_str("getmasterpubkey", json!(["default"])).await;
-    let web = c.pki.ca.issue("web", &c.pki.dir);
-    let tls = NodeTls {
-        ca_pem: c.pki.ca.cert_pem.clone().into_bytes(),
-        client_cert_pem: std::fs::read(&web.cert).unwrap(),
-        client_key_pem: std::fs::read(&web.key).unwrap(),
-    };
-    // Every test stakepoold's certificate names "localhost".
-    let nodes: Vec<NodeAddress> = spds
-        .iter()
-        .map(|s| NodeAddress {
-            name: "localhost".into(),
-            grpc: format!("127.0.0.1:{}", s.grpc_port),
-        })
-        .collect();
-    let voting_nodes = VotingNodes::new(&nodes, &tls).unwrap();
-    voting_nodes.check_versions(&nodes, &tls).await.unwrap();
-    Arc::new(Pool {
-        settings: PoolSettings {
-            network: Network::Simnet,
-            base_url: "https://pool.example".into(),
-            pool_fees: "7.5".parse().unwrap(),
-            cold_wallet_xpub: c.cold_xpub.parse().unwrap(),
-            voting_wallet_xpub: voting_xpub.parse().unwrap(),
-            max_users: 100,
-            pool_email: "admin@pool.example".into(),
-            closed: false,
-            api_secret: SECRET.to_vec(),
-        },
-        db: Db::open(db_url).await.unwrap(),
-        nodes: voting_nodes,
-    })
-}
 
 /// The web service's API on a free port, its database at `db_url`.
 async fn serve(c: &Chain, db_url: &str) -> (SocketAddr, Arc<Pool>) {

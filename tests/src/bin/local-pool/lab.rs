@@ -74,8 +74,12 @@ pub async fn run(opts: &Options) -> anyhow::Result<()> {
 async fn drive(opts: &Options, dir: &Path) -> anyhow::Result<()> {
     let pool_toml = dir.join("pool").join("pool.toml");
     let config = load(&pool_toml);
+    // local-pool's own scratch (wallets, the web service's database): fresh every run.
     let local = dir.join("local");
-    std::fs::create_dir_all(&local).context("creating the local wallets' directory")?;
+    if local.exists() {
+        std::fs::remove_dir_all(&local).context("removing the previous run's local directory")?;
+    }
+    std::fs::create_dir_all(&local).context("creating the local directory")?;
     let node = leader_node(&config).await;
     let filler = start_wallet(&local, "other-stakers", &node, &["--createtemp".into()]).await;
     filler.ok("walletpassphrase", json!(["password", 0])).await;

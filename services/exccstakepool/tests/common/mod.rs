@@ -1,0 +1,81 @@
+//! What the web service's tests share: a simulated chain with a voting wallet and a real
+//! stakepoold (mutual TLS), and the web service's state in front of it.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use excc_chain::Network;
+use exccstakepool::db::Db;
+use exccstakepool::pool::{Pool, PoolSettings};
+use exccstakepool::voting_nodes::{NodeAddress, NodeTls, VotingNodes};
+use pool_tests::simnet::{Daemon, start_node, start_pool_wallet, start_wallet};
+use pool_tests::stakepoold::{PoolPki, Stakepoold};
+use serde_json::json;
+
+pub const SECRET: &[u8] = b"api secret of the test pool";
+
+pub struct Chain {
+    pub node: Daemon,
+    pub wallet: Daemon,
+    pub users: Daemon,
+    pub cold_xpub: String,
+    pub pki: PoolPki,
+    pub spd: Stakepoold,
+}
+
+pub async fn chain(root: &std::path::Path) -> Chain {
+    let node = start_node(root, "node", &[]).await;
+    let cold = start_wallet(root, "cold", &node, &["--createtemp".into()]).await;
+    let cold_xpub = cold.ok_str("getmasterpubkey", json!(["default"])).await;
+    let wallet = start_pool_wallet(root, "voting-wallet", &node, &cold_xpub).await;
+    wallet
+        .ok("accountsyncaddressindex", json!(["default", 0, 100]))
+        .await;
+    let users = start_wallet(root, "users", &node, &["--createtemp".into()]).await;
+    let pki = PoolPki::new(&root.join("pki"));
+    let spd = Stakepoold::start(root, "stakepoold", &pki, &node, &wallet, &cold_xpub).await;
+    Chain {
+        node,
+        wallet,
+        users,
+        cold_xpub,
+        pki,
+        spd,
+    }
+}
+
+/// The web service's state in front of `spds` (all on `c`'s chain), its database at `db_url`.
+pub async fn pool_for(c: &Chain, spds: &[&Stakepoold], db_url: &str) -> Arc<Pool> {
+    let voting_xpub = c.wallet.ok_str("getmasterpubkey", json!(["default"])).await;
+    let web = c.pki.ca.issue("web", &c.pki.dir);
+    let tls = NodeTls {
+        ca_pem: c.pki.ca.cert_pem.clone().into_bytes(),
+        client_cert_pem: std::fs::read(&web.cert).unwrap(),
+        client_key_pem: std::fs::read(&web.key).unwrap(),
+    };
+    // Every test stakepoold's certificate names "localhost".
+    let nodes: Vec<NodeAddress> = spds
+        .iter()
+        .map(|s| NodeAddress {
+            name: "localhost".into(),
+            grpc: format!("127.0.0.1:{}", s.grpc_port),
+        })
+        .collect();
+    let voting_nodes = VotingNodes::new(&nodes, &tls).unwrap();
+    voting_nodes.check_versions(&nodes, &tls).await.unwrap();
+    Arc::new(Pool {
+        settings: PoolSettings {
+            network: Network::Simnet,
+            base_url: "https://pool.example".into(),
+            pool_fees: "7.5".parse().unwrap(),
+            cold_wallet_xpub: c.cold_xpub.parse().unwrap(),
+            voting_wallet_xpub: voting_xpub.parse().unwrap(),
+            max_users: 100,
+            pool_email: "admin@pool.example".into(),
+            closed: false,
+            api_secret: SECRET.to_vec(),
+        },
+        db: Db::open(db_url).await.unwrap(),
+        nodes: voting_nodes,
+    })
+}
