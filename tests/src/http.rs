@@ -44,7 +44,7 @@ pub async fn exchange(
     body: &str,
 ) -> Option<Answer> {
     let mut s = tokio::net::TcpStream::connect(addr).await.ok()?;
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n");
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
     for h in headers {
         head.push_str(h);
         head.push_str("\r\n");
@@ -55,8 +55,33 @@ pub async fn exchange(
     head.push_str("\r\n");
     head.push_str(body);
     s.write_all(head.as_bytes()).await.ok()?;
-    let mut buf = String::new();
-    s.read_to_string(&mut buf).await.ok()?;
+    // Read the head, then the body by its Content-Length (servers may keep the connection
+    // open despite `Connection: close`), else to the end; never longer than a minute.
+    let read = async {
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 8192];
+        loop {
+            let n = s.read(&mut chunk).await.ok()?;
+            buf.extend_from_slice(&chunk[..n]);
+            if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+                let length = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .and_then(|v| v.trim().parse::<usize>().ok());
+                if length.is_some_and(|len| buf.len() >= end + 4 + len) {
+                    return Some(buf);
+                }
+            }
+            if n == 0 {
+                return Some(buf);
+            }
+        }
+    };
+    let buf = tokio::time::timeout(std::time::Duration::from_secs(60), read)
+        .await
+        .ok()??;
+    let buf = String::from_utf8_lossy(&buf).into_owned();
     let (head, body) = buf.split_once("\r\n\r\n")?;
     let mut lines = head.lines();
     let status = lines.next()?.split(' ').nth(1)?.parse().ok()?;

@@ -1,0 +1,86 @@
+//! The web UI in a real browser (headless Chromium, its own cookies, CSRF tokens, redirects,
+//! Origin/Sec-Fetch headers): a visitor signs up, submits a public-key address, sees the
+//! ticket address the voting node imported, saves vote bits and finds the API token.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::{chain, pool_for};
+use pool_tests::browser::{self, Browser};
+use serde_json::json;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_up_to_ticket_address_in_chromium() {
+    if !browser::available() {
+        eprintln!("SKIPPED: chromium is not installed (tests/run installs it)");
+        return;
+    }
+    let dir = pool_tests::test_dir("web-browser");
+    let c = chain(dir.path()).await;
+    let db_url = format!("sqlite://{}", dir.path().join("pool.db").display());
+    let pool = pool_for(&c, &[&c.spd], &db_url).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = exccstakepool::app(Arc::clone(&pool));
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let mut b = Browser::start(dir.path()).await;
+    let home = b.open(&format!("{base}/"), "/").await;
+    assert!(home.contains("simnet") && home.contains("Open"), "{home}");
+
+    b.open(&format!("{base}/signup"), "/signup").await;
+    b.fill("email", "carol@example.org").await;
+    b.fill("password", "a long password").await;
+    b.fill("password_repeat", "a long password").await;
+    b.click("submit").await;
+    let address_page = b.wait_for_page("/address").await;
+    assert!(
+        address_page.contains("Your ticket address"),
+        "{address_page}"
+    );
+
+    let p2pkh = c
+        .users
+        .ok_str("getnewaddress", json!(["default", "ignore"]))
+        .await;
+    let pka = c.users.ok("validateaddress", json!([p2pkh])).await["pubkeyaddr"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    b.fill("pubkeyaddr", &pka).await;
+    b.click("submit").await;
+    b.wait_for_page("/tickets").await;
+    let shown = b
+        .eval("document.getElementById('ticket-address').innerText")
+        .await;
+    let user = pool
+        .db
+        .user_by_email("carol@example.org")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        shown.as_str(),
+        Some(user.address.unwrap().multisig_address.as_str())
+    );
+
+    b.open(&format!("{base}/voting"), "/voting").await;
+    b.fill("votebits-input", "1").await;
+    b.click("submit").await;
+    b.wait_for_page("/voting").await;
+    let message = b.eval("document.getElementById('message').innerText").await;
+    assert_eq!(message, "Voting preferences saved.");
+
+    b.open(&format!("{base}/settings"), "/settings").await;
+    let token = b
+        .eval("document.getElementById('api-token').innerText")
+        .await;
+    let stored = pool
+        .db
+        .user_by_email("carol@example.org")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(token.as_str(), Some(stored.api_token.as_str()));
+}

@@ -1,0 +1,162 @@
+//! A real browser for UI tests: headless Chromium driven over the DevTools protocol (a
+//! WebSocket per page). Needs the `chromium` package (tests/run installs it).
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+pub struct Browser {
+    child: Child,
+    page: Socket,
+    next_id: u64,
+}
+
+/// True when Chromium is installed.
+pub fn available() -> bool {
+    Path::new("/usr/bin/chromium").exists()
+}
+
+impl Browser {
+    /// Starts Chromium with a fresh profile in `dir` and attaches to its first page.
+    pub async fn start(dir: &Path) -> Browser {
+        let profile = dir.join("chromium-profile");
+        std::fs::create_dir_all(&profile).unwrap();
+        let child = Command::new("/usr/bin/chromium")
+            .args([
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--remote-debugging-port=0",
+                "about:blank",
+            ])
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromium");
+        let port_file = profile.join("DevToolsActivePort");
+        let port: u16 = crate::wait_for(30, "Chromium's DevTools port", || async {
+            std::fs::read_to_string(&port_file)
+                .ok()?
+                .lines()
+                .next()?
+                .parse()
+                .ok()
+        })
+        .await;
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        let ws_url = crate::wait_for(30, "Chromium's page target", || async {
+            let (_, body) = crate::http::request(addr, "GET", "/json/list", &[], "").await?;
+            let targets: Vec<Value> = serde_json::from_str(&body).ok()?;
+            targets.iter().find(|t| t["type"] == "page")?["webSocketDebuggerUrl"]
+                .as_str()
+                .map(str::to_owned)
+        })
+        .await;
+        let (page, _) = tokio_tungstenite::connect_async(ws_url.as_str())
+            .await
+            .expect("DevTools WebSocket");
+        Browser {
+            child,
+            page,
+            next_id: 1,
+        }
+    }
+
+    /// One DevTools command; its result.
+    pub async fn call(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        let msg = json!({ "id": id, "method": method, "params": params }).to_string();
+        self.page
+            .send(Message::text(msg))
+            .await
+            .expect("send to Chromium");
+        loop {
+            let m = tokio::time::timeout(Duration::from_secs(30), self.page.next())
+                .await
+                .unwrap_or_else(|_| panic!("Chromium did not answer {method}"))
+                .expect("Chromium closed the page")
+                .expect("DevTools message");
+            let Message::Text(text) = m else { continue };
+            let v: Value = serde_json::from_str(&text).expect("DevTools JSON");
+            if v["id"] == id {
+                assert!(v.get("error").is_none(), "{method}: {v}");
+                return v["result"].clone();
+            }
+        }
+    }
+
+    /// Evaluates `js` in the page; its value.
+    pub async fn eval(&mut self, js: &str) -> Value {
+        let r = self
+            .call(
+                "Runtime.evaluate",
+                json!({ "expression": js, "returnByValue": true, "awaitPromise": true }),
+            )
+            .await;
+        assert!(r.get("exceptionDetails").is_none(), "{js}: {r}");
+        r["result"]["value"].clone()
+    }
+
+    /// Waits until the loaded page's path is `path`; returns the page's text.
+    pub async fn wait_for_page(&mut self, path: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let v = self
+                .eval("document.readyState === 'complete' ? location.pathname : ''")
+                .await;
+            if v == path {
+                return self
+                    .eval("document.body.innerText")
+                    .await
+                    .as_str()
+                    .unwrap_or("")
+                    .to_owned();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the browser did not reach {path} (at {v})"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Opens `url` and waits until the page at `path` has loaded.
+    pub async fn open(&mut self, url: &str, path: &str) -> String {
+        self.call("Page.navigate", json!({ "url": url })).await;
+        self.wait_for_page(path).await
+    }
+
+    /// Types `value` into the element `#id`.
+    pub async fn fill(&mut self, id: &str, value: &str) {
+        let js = format!(
+            "document.getElementById({}).value = {}",
+            json!(id),
+            json!(value)
+        );
+        self.eval(&js).await;
+    }
+
+    /// Clicks the element `#id`.
+    pub async fn click(&mut self, id: &str) {
+        self.eval(&format!("document.getElementById({}).click()", json!(id)))
+            .await;
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
