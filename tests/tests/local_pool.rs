@@ -17,6 +17,16 @@ fn local_pool_comes_up_votes_and_goes_away() {
         return;
     }
     let _turn = machine_wide_turn();
+    // From a clean machine: a lab left up (e.g. by an interrupted run) would be kept.
+    let down = Command::new(bin("poolctl"))
+        .args(["lab", "down", "--dir", TEST_LAB_DIR])
+        .output()
+        .expect("run poolctl");
+    assert!(
+        down.status.success(),
+        "{}",
+        String::from_utf8_lossy(&down.stderr)
+    );
     let out = Command::new(bin("local-pool"))
         .args(["--hosts", "2", "--dir", TEST_LAB_DIR])
         .args(["--block-secs", "1", "--blocks", "4"])

@@ -196,6 +196,20 @@ async fn a_user_signs_up_registers_an_address_and_votes() {
         )
         .await;
     assert_eq!(foreign.status, 400);
+    // Behind a reverse proxy the Host is the proxy's upstream, the Origin the public URL.
+    let proxied = b
+        .send(
+            "POST",
+            "/voting",
+            &format!("csrf_token={}&VoteBits=1", b.csrf),
+            &["Origin: https://pool.example"],
+        )
+        .await;
+    assert!(
+        proxied.body.contains("Voting preferences saved."),
+        "{}",
+        proxied.body
+    );
 
     // Sign out, sign in with a wrong and the right password.
     b.get("/settings").await;

@@ -85,8 +85,15 @@ fn redirect(pool: &Pool, session: &Session, to: &str) -> Response {
         .into_response()
 }
 
-/// A form post is accepted only with the session's CSRF token and from the same site.
-fn form_ok(visit: &Visit, headers: &HeaderMap, form: &HashMap<String, String>) -> bool {
+/// A form post is accepted only with the session's CSRF token and from the same site: a
+/// browser's `Origin` must be the pool's public URL (behind a reverse proxy) or this
+/// server's own host.
+fn form_ok(
+    pool: &Pool,
+    visit: &Visit,
+    headers: &HeaderMap,
+    form: &HashMap<String, String>,
+) -> bool {
     let cross_site = headers
         .get("sec-fetch-site")
         .and_then(|v| v.to_str().ok())
@@ -95,10 +102,11 @@ fn form_ok(visit: &Visit, headers: &HeaderMap, form: &HashMap<String, String>) -
         .get("host")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
+    let public = pool.settings.base_url.trim_end_matches('/');
     let foreign_origin = headers
         .get("origin")
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|o| o.split_once("://").map(|(_, h)| h) != Some(host));
+        .is_some_and(|o| o != public && o.split_once("://").map(|(_, h)| h) != Some(host));
     let token = form.get("csrf_token").map(String::as_str).unwrap_or("");
     !cross_site && !foreign_origin && visit.session.csrf_ok(token)
 }
@@ -189,7 +197,7 @@ async fn signup_form(State(pool): St, headers: HeaderMap) -> Response {
 
 async fn signup(State(pool): St, headers: HeaderMap, Form(f): Fields) -> Response {
     let v = Visit::of(&pool, &headers).await;
-    if !form_ok(&v, &headers, &f) {
+    if !form_ok(&pool, &v, &headers, &f) {
         return bad_form();
     }
     let email = f
@@ -258,7 +266,7 @@ async fn signin_form(State(pool): St, headers: HeaderMap) -> Response {
 
 async fn signin(State(pool): St, headers: HeaderMap, Form(f): Fields) -> Response {
     let v = Visit::of(&pool, &headers).await;
-    if !form_ok(&v, &headers, &f) {
+    if !form_ok(&pool, &v, &headers, &f) {
         return bad_form();
     }
     let email = f
@@ -291,7 +299,7 @@ async fn signin(State(pool): St, headers: HeaderMap, Form(f): Fields) -> Respons
 
 async fn logout(State(pool): St, headers: HeaderMap, Form(f): Fields) -> Response {
     let v = Visit::of(&pool, &headers).await;
-    if !form_ok(&v, &headers, &f) {
+    if !form_ok(&pool, &v, &headers, &f) {
         return bad_form();
     }
     redirect(&pool, &Session::new(0, Db::now()), "/")
@@ -352,7 +360,7 @@ async fn address_post(State(pool): St, headers: HeaderMap, Form(f): Fields) -> R
         Ok(x) => x,
         Err(r) => return r,
     };
-    if !form_ok(&v, &headers, &f) {
+    if !form_ok(&pool, &v, &headers, &f) {
         return bad_form();
     }
     let text = f.get("UserPubKeyAddr").map(String::as_str).unwrap_or("");
@@ -447,7 +455,7 @@ async fn voting_post(State(pool): St, headers: HeaderMap, Form(f): Fields) -> Re
         Ok(x) => x,
         Err(r) => return r,
     };
-    if !form_ok(&v, &headers, &f) {
+    if !form_ok(&pool, &v, &headers, &f) {
         return bad_form();
     }
     let text = f.get("VoteBits").map(String::as_str).unwrap_or("");
