@@ -110,23 +110,30 @@ impl Browser {
 
     /// Waits until the loaded page's path is `path`; returns the page's text.
     pub async fn wait_for_page(&mut self, path: &str) -> String {
+        let js = format!(
+            "document.readyState === 'complete' && location.pathname === {} && document.body ? document.body.innerText : null",
+            json!(path)
+        );
+        self.wait_for_text(&js).await
+    }
+
+    /// Waits until `js` evaluates to a string and returns it. Evaluated atomically, so it
+    /// fails harmlessly (and is retried) while a navigation replaces the document.
+    pub async fn wait_for_text(&mut self, js: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            let v = self
-                .eval("document.readyState === 'complete' ? location.pathname : ''")
+            let r = self
+                .call(
+                    "Runtime.evaluate",
+                    json!({ "expression": js, "returnByValue": true }),
+                )
                 .await;
-            if v == path {
-                return self
-                    .eval("document.body.innerText")
-                    .await
-                    .as_str()
-                    .unwrap_or("")
-                    .to_owned();
+            if r.get("exceptionDetails").is_none()
+                && let Some(text) = r["result"]["value"].as_str()
+            {
+                return text.to_owned();
             }
-            assert!(
-                Instant::now() < deadline,
-                "the browser did not reach {path} (at {v})"
-            );
+            assert!(Instant::now() < deadline, "waited 30 s for {js}: {r}");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }

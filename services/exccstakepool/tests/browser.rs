@@ -68,8 +68,12 @@ async fn sign_up_to_ticket_address_in_chromium() {
     b.open(&format!("{base}/voting"), "/voting").await;
     b.fill("votebits-input", "1").await;
     b.click("submit").await;
-    b.wait_for_page("/voting").await;
-    let message = b.eval("document.getElementById('message').innerText").await;
+    // The answer is /voting again, now with a message.
+    let message = b
+        .wait_for_text(
+            "document.readyState === 'complete' && document.getElementById('message') ? document.getElementById('message').innerText : null",
+        )
+        .await;
     assert_eq!(message, "Voting preferences saved.");
 
     b.open(&format!("{base}/settings"), "/settings").await;
