@@ -9,7 +9,6 @@ use excc_chain::{Address, Network};
 use poolctl::config::{HostEntry, PoolConfig};
 use poolctl::plan::conf::EXCCD_RPC_USER;
 use poolctl::plan::render::ports;
-use serde_json::json;
 use stakepoold_proto::v1 as pb;
 use stakepoold_proto::v1::stakepoold_service_client::StakepooldServiceClient;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Identity};
@@ -96,13 +95,7 @@ pub async fn add_users(
     for id in ids {
         let pool_key = voting.child(0).unwrap().child(id).unwrap().pubkey();
         let pool_pka = Address::p2pk(config.network, pool_key).encode();
-        let user_addr = users
-            .ok_str("getnewaddress", json!(["default", "ignore"]))
-            .await;
-        let user_pka = users.ok("validateaddress", json!([user_addr])).await["pubkeyaddr"]
-            .as_str()
-            .expect("pubkeyaddr")
-            .to_owned();
+        let (_, user_pka) = users.new_address().await;
         let ms = clients[0]
             .create_multisig(pb::CreateMultisigRequest {
                 addresses: vec![pool_pka, user_pka],

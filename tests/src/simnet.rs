@@ -125,6 +125,20 @@ impl Daemon {
             .unwrap_or_else(|e| panic!("{} {method} {params}: {e}", self.name))
     }
 
+    /// A new address of the wallet's default account and its public-key form
+    /// (`validateaddress`'s `pubkeyaddr`): (P2PKH, P2PK).
+    pub async fn new_address(&self) -> (String, String) {
+        let addr = self
+            .ok_str("getnewaddress", json!(["default", "ignore"]))
+            .await;
+        let v = self.ok("validateaddress", json!([addr])).await;
+        let pka = v["pubkeyaddr"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{}: validateaddress without pubkeyaddr: {v}", self.name))
+            .to_owned();
+        (addr, pka)
+    }
+
     pub async fn ok_str(&self, method: &str, params: Value) -> String {
         self.ok(method, params)
             .await

@@ -27,8 +27,8 @@ use poolctl::lab::is_root;
 
 mod common;
 use common::{
-    DIR, expect, lab_pool, poolctl, set_in_table, sha256_file, ssh_run, stakepoold_copy,
-    stakepoold_path, text,
+    DIR, expect, healthy_on, lab_pool, poolctl, set_in_table, sha256_file, ssh_run,
+    stakepoold_copy, stakepoold_path, text,
 };
 
 /// Runs `script` on `host`; true on exit status 0.
@@ -371,14 +371,7 @@ fn pool_on_three_lab_hosts() {
     }
     assert!(expect(0, &["plan", "-f", &pool]).contains("Plan: 0 of 3"));
     let status = expect(0, &["status", "-f", &pool]);
-    assert_eq!(
-        status
-            .lines()
-            .filter(|l| l.contains("stakepoold v2") && l.ends_with("healthy"))
-            .count(),
-        3,
-        "{status}"
-    );
+    assert_eq!(healthy_on(&status, "v2"), 3, "{status}");
     // Rollback material: the previous program and the replaced wrapper stay.
     assert!(ssh_ok(
         &state,

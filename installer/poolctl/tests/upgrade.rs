@@ -23,8 +23,8 @@ use poolctl::lab::{LabState, is_root};
 
 mod common;
 use common::{
-    DIR, expect_both, lab_pool, poolctl, sha256_file, ssh_out, stakepoold_copy, stakepoold_path,
-    text, with_stakepoold,
+    DIR, expect_both, healthy_on, lab_pool, poolctl, sha256_file, ssh_out, stakepoold_copy,
+    stakepoold_path, text, with_stakepoold,
 };
 
 const HOSTS: [&str; 3] = ["voting1", "voting2", "voting3"];
@@ -154,14 +154,7 @@ fn rolling_upgrade_on_three_lab_hosts() {
         last = done;
     }
     let (status, _) = expect_both(0, &["status", "-f", &pool]);
-    assert_eq!(
-        status
-            .lines()
-            .filter(|l| l.contains("stakepoold v2") && l.ends_with("healthy"))
-            .count(),
-        3,
-        "{status}"
-    );
+    assert_eq!(healthy_on(&status, "v2"), 3, "{status}");
     let (plan, _) = expect_both(0, &["plan", "-f", &pool]);
     assert!(plan.contains("Plan: 0 of 3"), "{plan}");
 
@@ -228,14 +221,7 @@ fn rolling_upgrade_on_three_lab_hosts() {
     // voting1 runs v2 again and is healthy; voting2/3 were not touched at all.
     wait_all_healthy(&pool);
     let (status, _) = expect_both(0, &["status", "-f", &pool]);
-    assert_eq!(
-        status
-            .lines()
-            .filter(|l| l.contains("stakepoold v2") && l.ends_with("healthy"))
-            .count(),
-        3,
-        "{status}"
-    );
+    assert_eq!(healthy_on(&status, "v2"), 3, "{status}");
     let after: Vec<String> = HOSTS.iter().map(|h| started(h)).collect();
     assert_ne!(before[0], after[0], "voting1 was not restarted");
     assert_eq!(

@@ -76,10 +76,6 @@ impl VotingNodes {
         Ok(VotingNodes { nodes })
     }
 
-    pub fn names(&self) -> Vec<&str> {
-        self.nodes.iter().map(|n| n.name.as_str()).collect()
-    }
-
     /// Each node's name and a client of it, for per-node work (e.g. [`crate::sync`]).
     pub fn each(&self) -> impl Iterator<Item = (&str, StakepooldServiceClient<Channel>)> {
         self.nodes

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 mod common;
-use common::{Chain, SECRET, chain, pool_for};
+use common::{Chain, SECRET, chain, pool_for, serve_app};
 use excc_chain::script::pool_ticket_multisig;
 use excc_chain::{Address, ExtendedKey, Network};
 use exccstakepool::db::Db;
@@ -23,10 +23,7 @@ use stakepoold_proto::v1 as pb;
 /// The web service's API on a free port, its database at `db_url`.
 async fn serve(c: &Chain, db_url: &str) -> (SocketAddr, Arc<Pool>) {
     let pool = pool_for(c, &[&c.spd], db_url).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let app = exccstakepool::api::router(Arc::clone(&pool));
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let addr = serve_app(&pool).await;
     (addr, pool)
 }
 
@@ -101,14 +98,7 @@ async fn scenario(c: &Chain, db_url: &str) {
     );
 
     // Addresses that are not a public key of this network.
-    let p2pkh = c
-        .users
-        .ok_str("getnewaddress", json!(["default", "ignore"]))
-        .await;
-    let user_pka = c.users.ok("validateaddress", json!([p2pkh])).await["pubkeyaddr"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (p2pkh, user_pka) = c.users.new_address().await;
     let mainnet_pka = Address::p2pk(
         Network::Mainnet,
         Address::decode_pubkey_for(&user_pka, Network::Simnet).unwrap(),
@@ -287,14 +277,7 @@ async fn sync_brings_a_new_voting_node_up_to_date() {
     for email in ["a@example.org", "b@example.org"] {
         let id = first.db.create_user(email, "h").await.unwrap();
         let user = first.db.user(id).await.unwrap().unwrap();
-        let p2pkh = c
-            .users
-            .ok_str("getnewaddress", json!(["default", "ignore"]))
-            .await;
-        let pka = c.users.ok("validateaddress", json!([p2pkh])).await["pubkeyaddr"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let (_, pka) = c.users.new_address().await;
         let a = exccstakepool::address::submit(&first, &user, &pka)
             .await
             .unwrap();

@@ -4,11 +4,11 @@
 
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 use pool_tests::http::request;
 use pool_tests::pki::{TestCa, write_private};
 use pool_tests::proc::{bin, free_port};
+use pool_tests::wait_for;
 
 const SAMPLE: &str = include_str!("../../../sample-configs/exccstakepool.toml");
 
@@ -92,18 +92,14 @@ async fn serves_the_api_from_its_database_and_stops_on_sigterm() {
         .arg("--config")
         .arg(&path)
         .stdout(Stdio::null())
-        .stderr(Stdio::piped())
+        .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let stats = loop {
-        if let Some(r) = request(addr, "GET", "/api/v1/stats", &[], "").await {
-            break r;
-        }
-        assert!(Instant::now() < deadline, "exccstakepool did not start");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let stats = wait_for(20, "exccstakepool to answer", || {
+        request(addr, "GET", "/api/v1/stats", &[], "")
+    })
+    .await;
     assert_eq!(stats.0, 200);
     let v: serde_json::Value = serde_json::from_str(&stats.1).unwrap();
     assert_eq!(v["code"], 14, "{v}");
@@ -122,13 +118,10 @@ async fn serves_the_api_from_its_database_and_stops_on_sigterm() {
 
     // SAFETY: signalling our own child process.
     unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(Instant::now() < deadline, "exccstakepool ignored SIGTERM");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let status = wait_for(10, "exccstakepool to exit after SIGTERM", || {
+        let exited = child.try_wait().unwrap();
+        async move { exited }
+    })
+    .await;
     assert!(status.success(), "{status}");
 }

@@ -4,11 +4,8 @@
 
 mod common;
 
-use std::sync::Arc;
-
-use common::{chain, pool_for};
+use common::{chain, pool_for, serve_app};
 use pool_tests::browser::{self, Browser};
-use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_up_to_ticket_address_in_chromium() {
@@ -20,10 +17,7 @@ async fn sign_up_to_ticket_address_in_chromium() {
     let c = chain(dir.path()).await;
     let db_url = format!("sqlite://{}", dir.path().join("pool.db").display());
     let pool = pool_for(&c, &[&c.spd], &db_url).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let app = exccstakepool::app(Arc::clone(&pool));
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let base = format!("http://{}", serve_app(&pool).await);
 
     let mut b = Browser::start(dir.path()).await;
     let home = b.open(&format!("{base}/"), "/").await;
@@ -40,14 +34,7 @@ async fn sign_up_to_ticket_address_in_chromium() {
         "{address_page}"
     );
 
-    let p2pkh = c
-        .users
-        .ok_str("getnewaddress", json!(["default", "ignore"]))
-        .await;
-    let pka = c.users.ok("validateaddress", json!([p2pkh])).await["pubkeyaddr"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (_, pka) = c.users.new_address().await;
     b.fill("pubkeyaddr", &pka).await;
     b.click("submit").await;
     b.wait_for_page("/tickets").await;

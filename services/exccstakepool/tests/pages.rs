@@ -5,11 +5,9 @@
 mod common;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 
-use common::{chain, pool_for};
+use common::{chain, pool_for, serve_app};
 use pool_tests::http::{Answer, exchange};
-use serde_json::json;
 
 /// A browser-like client: keeps the session cookie, knows the last page's CSRF token.
 struct Browser {
@@ -65,10 +63,7 @@ async fn a_user_signs_up_registers_an_address_and_votes() {
     let c = chain(dir.path()).await;
     let db_url = format!("sqlite://{}", dir.path().join("pool.db").display());
     let pool = pool_for(&c, &[&c.spd], &db_url).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let app = exccstakepool::app(Arc::clone(&pool));
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let addr = serve_app(&pool).await;
     let mut b = Browser {
         addr,
         cookie: String::new(),
@@ -122,14 +117,7 @@ async fn a_user_signs_up_registers_an_address_and_votes() {
 
     // The ticket address: a P2PKH address is refused with the reason, a pubkey address taken.
     b.get("/address").await;
-    let p2pkh = c
-        .users
-        .ok_str("getnewaddress", json!(["default", "ignore"]))
-        .await;
-    let pka = c.users.ok("validateaddress", json!([p2pkh])).await["pubkeyaddr"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (p2pkh, pka) = c.users.new_address().await;
     let refused = b.post("/address", &format!("UserPubKeyAddr={p2pkh}")).await;
     assert!(
         refused.body.contains("Address too short"),

@@ -186,3 +186,12 @@ pub fn ssh_out(state: &LabState, host: &str, script: &str) -> String {
     assert!(ok, "{host}: {script} failed");
     out
 }
+
+/// How many lines of `poolctl status` say stakepoold `version` and end healthy.
+pub fn healthy_on(status: &str, version: &str) -> usize {
+    let needle = format!("stakepoold {version}");
+    status
+        .lines()
+        .filter(|l| l.contains(&needle) && l.ends_with("healthy"))
+        .count()
+}

@@ -111,6 +111,15 @@ fn form_ok(
     !cross_site && !foreign_origin && visit.session.csrf_ok(token)
 }
 
+/// The e-mail address (trimmed) and password of a sign-up or sign-in form.
+fn credentials(f: &HashMap<String, String>) -> (String, String) {
+    let email = f
+        .get("email")
+        .map(|e| e.trim().to_owned())
+        .unwrap_or_default();
+    (email, f.get("password").cloned().unwrap_or_default())
+}
+
 fn bad_form() -> Response {
     (
         StatusCode::BAD_REQUEST,
@@ -200,11 +209,7 @@ async fn signup(State(pool): St, headers: HeaderMap, Form(f): Fields) -> Respons
     if !form_ok(&pool, &v, &headers, &f) {
         return bad_form();
     }
-    let email = f
-        .get("email")
-        .map(|e| e.trim().to_owned())
-        .unwrap_or_default();
-    let password = f.get("password").cloned().unwrap_or_default();
+    let (email, password) = credentials(&f);
     let problem = if pool.settings.closed {
         Some("The pool is closed to new accounts.")
     } else if email.len() > 255
@@ -269,11 +274,7 @@ async fn signin(State(pool): St, headers: HeaderMap, Form(f): Fields) -> Respons
     if !form_ok(&pool, &v, &headers, &f) {
         return bad_form();
     }
-    let email = f
-        .get("email")
-        .map(|e| e.trim().to_owned())
-        .unwrap_or_default();
-    let password = f.get("password").cloned().unwrap_or_default();
+    let (email, password) = credentials(&f);
     let user = pool.db.user_by_email(&email).await.ok().flatten();
     match user {
         Some(u) if passwords::verify(&password, &u.password_hash) => {

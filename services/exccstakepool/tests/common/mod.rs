@@ -79,3 +79,12 @@ pub async fn pool_for(c: &Chain, spds: &[&Stakepoold], db_url: &str) -> Arc<Pool
         nodes: voting_nodes,
     })
 }
+
+/// Serves the whole web service (API and pages) for `pool` on a free port.
+pub async fn serve_app(pool: &Arc<Pool>) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = exccstakepool::app(Arc::clone(pool));
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
+}

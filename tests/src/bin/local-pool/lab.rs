@@ -89,13 +89,7 @@ async fn drive(opts: &Options, dir: &Path) -> anyhow::Result<()> {
     // address through the JSON API, as a wallet would.
     let web = WebService::start(&local.join("web"), &config).await;
     let (_, api_token) = web.create_user("demo@localhost").await;
-    let user_addr = user
-        .ok_str("getnewaddress", json!(["default", "ignore"]))
-        .await;
-    let user_pka = user.ok("validateaddress", json!([user_addr])).await["pubkeyaddr"]
-        .as_str()
-        .context("validateaddress without pubkeyaddr")?
-        .to_owned();
+    let (_, user_pka) = user.new_address().await;
     let r = web
         .api(
             "POST",
