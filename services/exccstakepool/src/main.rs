@@ -47,7 +47,7 @@ async fn main() -> anyhow::Result<()> {
     }
     let db = Db::open(&config.database_url).await?;
     let nodes = VotingNodes::new(&config.nodes, &config.tls).map_err(anyhow::Error::msg)?;
-    if let Err(e) = nodes.check_versions(&config.nodes, &config.tls).await {
+    if let Err(e) = nodes.check_versions().await {
         // A node that is down now may be up later; an incompatible one is logged loudly.
         tracing::warn!("voting nodes: {e}");
     }

@@ -51,6 +51,7 @@ pub enum NodeError {
 
 struct Node {
     name: String,
+    channel: Channel,
     client: StakepooldServiceClient<Channel>,
 }
 
@@ -70,7 +71,8 @@ impl VotingNodes {
             let channel = endpoint(a, tls)?.connect_lazy();
             nodes.push(Node {
                 name: a.name.clone(),
-                client: StakepooldServiceClient::new(channel),
+                client: StakepooldServiceClient::new(channel.clone()),
+                channel,
             });
         }
         Ok(VotingNodes { nodes })
@@ -84,18 +86,9 @@ impl VotingNodes {
     }
 
     /// Every node speaks a compatible API version.
-    pub async fn check_versions(
-        &self,
-        addresses: &[NodeAddress],
-        tls: &NodeTls,
-    ) -> Result<(), NodeError> {
-        for (n, a) in self.nodes.iter().zip(addresses) {
-            let channel = endpoint(a, tls)
-                .map_err(|e| call(&n.name, "version", e))?
-                .connect()
-                .await
-                .map_err(|e| call(&n.name, "version", format!("{e:?}")))?;
-            let v = VersionServiceClient::new(channel)
+    pub async fn check_versions(&self) -> Result<(), NodeError> {
+        for n in &self.nodes {
+            let v = VersionServiceClient::new(n.channel.clone())
                 .version(pb::VersionRequest {})
                 .await
                 .map_err(|e| call(&n.name, "version", e.message()))?

@@ -62,7 +62,7 @@ pub async fn pool_for(c: &Chain, spds: &[&Stakepoold], db_url: &str) -> Arc<Pool
         })
         .collect();
     let voting_nodes = VotingNodes::new(&nodes, &tls).unwrap();
-    voting_nodes.check_versions(&nodes, &tls).await.unwrap();
+    voting_nodes.check_versions().await.unwrap();
     Arc::new(Pool {
         settings: PoolSettings {
             network: Network::Simnet,
