@@ -99,8 +99,16 @@ pub fn nspawn_pid(dir: &Path, name: &str) -> Option<i32> {
         .ok()?;
     let root = paths.root.to_string_lossy().into_owned();
     let args = cmdline(pid);
-    let ours = args.iter().any(|a| a.ends_with("systemd-nspawn")) && args.contains(&root);
+    // An empty command line is a process in the middle of execve (the launch shell becoming
+    // systemd-nspawn): its new image has no arguments yet for a moment. Seen as "exited"
+    // once under load, so it counts as ours; a zombie also has none, but is not alive.
+    let ours = args.is_empty() || is_nspawn_of(&args, &root);
     (ours && alive(pid)).then_some(pid)
+}
+
+/// True if `args` (a command line) is systemd-nspawn, or the shell launching it, for `root`.
+fn is_nspawn_of(args: &[String], root: &str) -> bool {
+    args.iter().any(|a| a.ends_with("systemd-nspawn")) && args.iter().any(|a| a == root)
 }
 
 /// Reads a host's public host key and its fingerprint.
@@ -391,6 +399,27 @@ mod tests {
         assert_eq!(unescape_mount_path("/a\\040b/c"), "/a b/c");
         assert_eq!(unescape_mount_path("/plain"), "/plain");
         assert_eq!(unescape_mount_path("/x\\134y"), "/x\\y");
+    }
+
+    #[test]
+    fn recognises_the_launch_shell_and_nspawn_of_this_root_only() {
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let root = "/lab/hosts/voting2/root";
+        let nspawn = args(&["/usr/bin/systemd-nspawn", "-D", root, "-b"]);
+        let shell = args(&[
+            "/bin/sh",
+            "-c",
+            "…",
+            "sh",
+            "/cg",
+            "/usr/bin/systemd-nspawn",
+            "-D",
+            root,
+        ]);
+        assert!(is_nspawn_of(&nspawn, root));
+        assert!(is_nspawn_of(&shell, root));
+        assert!(!is_nspawn_of(&nspawn, "/lab/hosts/voting1/root"));
+        assert!(!is_nspawn_of(&args(&["sleep", root]), root));
     }
 
     #[test]
