@@ -10,6 +10,7 @@ pub mod mariadb;
 pub mod pki;
 pub mod proc;
 pub mod simnet;
+pub mod smtp;
 pub mod stakepoold;
 pub mod traffic;
 pub mod web;

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use excc_chain::{ExtendedKey, Network, PoolFeePercent};
 use serde::Deserialize;
 
+use crate::mail::{MailSettings, Security};
 use crate::pool::PoolSettings;
 use crate::voting_nodes::{NodeAddress, NodeTls};
 
@@ -28,6 +29,24 @@ struct File {
     api_secret_file: PathBuf,
     tls: Tls,
     voting_nodes: Vec<Node>,
+    smtp: Option<Smtp>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Smtp {
+    host: String,
+    port: Option<u16>,
+    #[serde(default = "default_security")]
+    security: String,
+    user: Option<String>,
+    password_file: Option<PathBuf>,
+    from: String,
+    ca_file: Option<PathBuf>,
+}
+
+fn default_security() -> String {
+    "starttls".to_owned()
 }
 
 #[derive(Deserialize)]
@@ -80,6 +99,8 @@ pub struct Config {
     pub settings: PoolSettings,
     pub nodes: Vec<NodeAddress>,
     pub tls: NodeTls,
+    /// `None`: no `[smtp]`, the pool sends no e-mail.
+    pub smtp: Option<MailSettings>,
 }
 
 /// What is wrong with a configuration file.
@@ -250,6 +271,7 @@ impl Config {
                 );
             }
         }
+        let smtp = f.smtp.as_ref().and_then(|m| smtp(&mut p, base, m));
         if !p.0.is_empty() {
             return Err(fail(p.0));
         }
@@ -307,8 +329,75 @@ impl Config {
                 client_cert_pem: cert,
                 client_key_pem: key,
             },
+            smtp,
         })
     }
+}
+
+/// The `[smtp]` table checked: every problem pushed, the settings if there was none.
+fn smtp(p: &mut Problems, base: &Path, m: &Smtp) -> Option<MailSettings> {
+    let before = p.0.len();
+    let security = match m.security.as_str() {
+        "starttls" => Some(Security::StartTls),
+        "tls" => Some(Security::Tls),
+        "none" => Some(Security::None),
+        _ => {
+            p.push("smtp.security", "must be \"starttls\", \"tls\" or \"none\"");
+            None
+        }
+    };
+    let loopback = m.host == "localhost"
+        || m.host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if security == Some(Security::None) && !loopback {
+        p.push(
+            "smtp.security",
+            format!("\"none\" sends passwords and links in clear text: only for a relay on this machine, not {:?}; use \"starttls\" or \"tls\"", m.host),
+        );
+    }
+    if m.host.is_empty() {
+        p.push(
+            "smtp.host",
+            "must name the mail relay, e.g. \"smtp.example.org\"",
+        );
+    }
+    let from = m.from.parse().ok();
+    if from.is_none() {
+        p.push(
+            "smtp.from",
+            format!(
+                "{:?} is not a sender address; write e.g. \"EXCC pool <pool@example.org>\"",
+                m.from
+            ),
+        );
+    }
+    let login = match (&m.user, &m.password_file) {
+        (Some(user), Some(file)) => p
+            .read(base, "smtp.password_file", file, true)
+            .map(|pw| (user.clone(), String::from_utf8_lossy(&pw).trim().to_owned())),
+        (None, None) => None,
+        _ => {
+            p.push("smtp", "set both user and password_file, or neither");
+            None
+        }
+    };
+    let ca_pem = m
+        .ca_file
+        .as_ref()
+        .and_then(|f| p.read(base, "smtp.ca_file", f, false));
+    if p.0.len() > before {
+        return None;
+    }
+    let security = security?;
+    Some(MailSettings {
+        host: m.host.clone(),
+        port: m.port.unwrap_or(security.default_port()),
+        security,
+        login,
+        from: from?,
+        ca_pem,
+    })
 }
 
 #[cfg(test)]

@@ -1,10 +1,12 @@
 //! exccstakepool, the pool's web service (in progress): the database of users and their
 //! ticket addresses, the JSON API wallets call and the HTML pages. See ARCHITECTURE.md.
 
+pub mod accounts;
 pub mod address;
 pub mod api;
 pub mod config;
 pub mod db;
+pub mod mail;
 pub mod passwords;
 pub mod pool;
 pub mod sync;

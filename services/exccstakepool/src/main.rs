@@ -9,6 +9,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use exccstakepool::config::Config;
 use exccstakepool::db::Db;
+use exccstakepool::mail::Mailer;
 use exccstakepool::pool::Pool;
 use exccstakepool::voting_nodes::VotingNodes;
 
@@ -45,6 +46,15 @@ async fn main() -> anyhow::Result<()> {
         );
         return Ok(());
     }
+    let mailer = config
+        .smtp
+        .as_ref()
+        .map(Mailer::new)
+        .transpose()
+        .context("[smtp]")?;
+    if mailer.is_none() {
+        tracing::info!("no [smtp]: accounts are active at sign-up, no e-mail is sent");
+    }
     let db = Db::open(&config.database_url).await?;
     let nodes = VotingNodes::new(&config.nodes, &config.tls).map_err(anyhow::Error::msg)?;
     if let Err(e) = nodes.check_versions().await {
@@ -59,6 +69,7 @@ async fn main() -> anyhow::Result<()> {
         settings: config.settings,
         db,
         nodes,
+        mailer,
     });
     // Every voting node gets missing scripts and all voting preferences, now and then.
     let syncing = Arc::clone(&pool);

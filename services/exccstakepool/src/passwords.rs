@@ -6,17 +6,6 @@ use argon2::Argon2;
 
 const PREFIX: &str = "argon2id";
 
-/// 16 random bytes from the kernel.
-fn salt() -> [u8; 16] {
-    let mut b = [0u8; 16];
-    std::io::Read::read_exact(
-        &mut std::fs::File::open("/dev/urandom").expect("/dev/urandom"),
-        &mut b,
-    )
-    .expect("reading /dev/urandom");
-    b
-}
-
 fn derive(password: &str, salt: &[u8]) -> [u8; 32] {
     let mut out = [0u8; 32];
     Argon2::default()
@@ -27,7 +16,7 @@ fn derive(password: &str, salt: &[u8]) -> [u8; 32] {
 
 /// The stored form of `password`.
 pub fn hash(password: &str) -> String {
-    let salt = salt();
+    let salt: [u8; 16] = crate::token::random_bytes();
     format!(
         "{PREFIX}${}${}",
         hex::encode(salt),

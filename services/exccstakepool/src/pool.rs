@@ -3,6 +3,7 @@
 use excc_chain::{ExtendedKey, Network, PoolFeePercent};
 
 use crate::db::Db;
+use crate::mail::Mailer;
 use crate::voting_nodes::VotingNodes;
 
 /// What the operator configured.
@@ -30,4 +31,6 @@ pub struct Pool {
     pub settings: PoolSettings,
     pub db: Db,
     pub nodes: VotingNodes,
+    /// The mail relay; `None` = this pool sends no e-mail (accounts are active at sign-up).
+    pub mailer: Option<Mailer>,
 }

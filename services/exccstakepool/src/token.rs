@@ -50,6 +50,17 @@ pub fn user_of(secret: &[u8], token: &str, now: i64) -> Option<i64> {
     claims["loggedInAs"].as_i64()
 }
 
+/// `N` random bytes from the kernel.
+pub fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut b = [0u8; N];
+    std::io::Read::read_exact(
+        &mut std::fs::File::open("/dev/urandom").expect("/dev/urandom"),
+        &mut b,
+    )
+    .expect("reading /dev/urandom");
+    b
+}
+
 /// Constant-time equality of two tokens.
 pub fn same(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());

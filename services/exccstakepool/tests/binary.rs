@@ -59,7 +59,8 @@ fn sample_checks_and_problems_are_listed_at_once() {
         .replace("network = \"simnet\"", "network = \"moon\"")
         .replace("fee_percent = 7.5", "fee_percent = 0")
         .replace("grpc = \"127.0.0.1:", "grpc = \"nowhere")
-        .replace("url = \"sqlite://pool.db\"", "url = \"postgres://x\"");
+        .replace("url = \"sqlite://pool.db\"", "url = \"postgres://x\"")
+        + "[smtp]\nhost = \"smtp.example.org\"\nsecurity = \"none\"\nuser = \"pool\"\nfrom = \"not an address\"\n";
     std::fs::write(&path, broken).unwrap();
     std::fs::set_permissions(
         dir.path().join("certs/web.key"),
@@ -75,6 +76,9 @@ fn sample_checks_and_problems_are_listed_at_once() {
         "tls.client_key:",
         "is readable by others: chmod 600 it",
         "voting_nodes[1].grpc:",
+        "smtp.security: \"none\" sends passwords and links in clear text",
+        "smtp: set both user and password_file, or neither",
+        "smtp.from: \"not an address\" is not a sender address",
     ] {
         assert!(out.contains(needle), "{needle:?} not in {out}");
     }

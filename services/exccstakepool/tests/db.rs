@@ -71,6 +71,58 @@ async fn scenario(url: &str) {
         (alice, "ScMultisig1", 5)
     );
     assert_eq!(db.user_counts().await.unwrap(), (2, 1));
+    accounts(&db, alice, bob).await;
+}
+
+/// The e-mail flows' links and changes.
+async fn accounts(db: &Db, alice: i64, bob: i64) {
+    // Verification link: found by its hash while unverified, gone once verified.
+    db.set_email_token(bob, "hash-verify", 5000).await.unwrap();
+    assert_eq!(
+        db.email_token("hash-verify").await.unwrap(),
+        Some((bob, 5000))
+    );
+    assert_eq!(db.email_token_expiry(bob).await.unwrap(), Some(5000));
+    assert_eq!(db.email_token("").await.unwrap(), None);
+    db.set_email_verified(bob).await.unwrap();
+    assert_eq!(db.email_token("hash-verify").await.unwrap(), None);
+    assert_eq!(db.email_token_expiry(bob).await.unwrap(), None);
+
+    // Password resets: the newest's time; a new password voids all of them and old sessions.
+    assert_eq!(db.last_password_reset(bob).await.unwrap(), None);
+    db.add_password_reset(bob, "hash-r1", 100, 3700)
+        .await
+        .unwrap();
+    db.add_password_reset(bob, "hash-r2", 200, 3800)
+        .await
+        .unwrap();
+    assert_eq!(db.last_password_reset(bob).await.unwrap(), Some(200));
+    let link = db.password_reset("hash-r1").await.unwrap().unwrap();
+    assert_eq!((link.user_id, link.created, link.expires), (bob, 100, 3700));
+    db.set_password(bob, "hash-b2").await.unwrap();
+    assert_eq!(db.password_reset("hash-r2").await.unwrap(), None);
+    let b = db.user(bob).await.unwrap().unwrap();
+    assert_eq!((b.password_hash.as_str(), b.session_epoch), ("hash-b2", 1));
+
+    // E-mail change: pending until confirmed; a taken address is refused, nothing changed.
+    db.add_email_change(bob, "bob@new.example", "hash-c", 400, 4000)
+        .await
+        .unwrap();
+    let change = db.email_change("hash-c").await.unwrap().unwrap();
+    assert_eq!(
+        (change.link.user_id, change.new_email.as_str()),
+        (bob, "bob@new.example")
+    );
+    assert!(!db.set_email(bob, "alice@example.org").await.unwrap());
+    assert_eq!(
+        db.user(bob).await.unwrap().unwrap().email,
+        "bob@example.org"
+    );
+    assert!(db.set_email(bob, "bob@new.example").await.unwrap());
+    let b = db.user(bob).await.unwrap().unwrap();
+    assert_eq!((b.email.as_str(), b.session_epoch), ("bob@new.example", 2));
+    assert_eq!(db.email_change("hash-c").await.unwrap(), None);
+    assert_eq!(db.user(alice).await.unwrap().unwrap().session_epoch, 0);
 }
 
 #[tokio::test]

@@ -4,58 +4,8 @@
 
 mod common;
 
-use std::net::SocketAddr;
-
-use common::{chain, pool_for, serve_app};
-use pool_tests::http::{Answer, exchange};
-
-/// A browser-like client: keeps the session cookie, knows the last page's CSRF token.
-struct Browser {
-    addr: SocketAddr,
-    cookie: String,
-    csrf: String,
-}
-
-impl Browser {
-    async fn send(&mut self, method: &str, path: &str, form: &str, extra: &[&str]) -> Answer {
-        let cookie = format!("Cookie: {}", self.cookie);
-        let mut headers = vec!["Content-Type: application/x-www-form-urlencoded"];
-        if !self.cookie.is_empty() {
-            headers.push(&cookie);
-        }
-        headers.extend_from_slice(extra);
-        let a = exchange(self.addr, method, path, &headers, form)
-            .await
-            .unwrap_or_else(|| panic!("{method} {path}: no answer"));
-        if let Some(set) = a.header("set-cookie") {
-            self.cookie = set.split(';').next().unwrap().to_owned();
-        }
-        if let Some(i) = a.body.find("name=\"csrf_token\" value=\"") {
-            let rest = &a.body[i + 25..];
-            self.csrf = rest[..rest.find('"').unwrap()].to_owned();
-        }
-        a
-    }
-
-    async fn get(&mut self, path: &str) -> Answer {
-        self.send("GET", path, "", &[]).await
-    }
-
-    /// Posts `form` with the page's CSRF token.
-    async fn post(&mut self, path: &str, form: &str) -> Answer {
-        let form = format!("csrf_token={}&{form}", self.csrf);
-        self.send("POST", path, &form, &[]).await
-    }
-}
-
-fn redirects_to(a: &Answer, to: &str) {
-    assert_eq!(
-        (a.status, a.header("location")),
-        (303, Some(to)),
-        "{}",
-        a.body
-    );
-}
+use common::{FormClient, chain, pool_for, redirects_to, serve_app};
+use pool_tests::http::exchange;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_user_signs_up_registers_an_address_and_votes() {
@@ -64,11 +14,7 @@ async fn a_user_signs_up_registers_an_address_and_votes() {
     let db_url = format!("sqlite://{}", dir.path().join("pool.db").display());
     let pool = pool_for(&c, &[&c.spd], &db_url).await;
     let addr = serve_app(&pool).await;
-    let mut b = Browser {
-        addr,
-        cookie: String::new(),
-        csrf: String::new(),
-    };
+    let mut b = FormClient::new(addr);
 
     let home = b.get("/").await;
     assert_eq!(home.status, 200);

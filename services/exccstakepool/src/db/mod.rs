@@ -3,6 +3,7 @@
 //! schema is created and upgraded by [`Db::open`] (versioned steps in `schema.rs`).
 //! Timestamps are Unix seconds.
 
+pub mod accounts;
 mod schema;
 pub mod users;
 

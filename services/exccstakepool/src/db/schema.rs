@@ -1,5 +1,6 @@
-//! Schema versions. Each step runs once, in order, recorded in `schema_version`; a step is
-//! written once per dialect where SQLite and MySQL differ (auto-increment keys).
+//! Schema versions. Each step runs once, in order, recorded in `schema_version`; where SQLite
+//! and MySQL differ (auto-increment keys, `ADD COLUMN IF NOT EXISTS`) a placeholder is
+//! filled in per dialect.
 
 use super::{Db, DbError, Dialect};
 
@@ -52,6 +53,11 @@ const STEPS: &[&[&str]] = &[
             UNIQUE (ticket_hash)
         )",
     ],
+    // 2: e-mail verification links expire; a password or e-mail change ends older sessions.
+    &[
+        "ALTER TABLE users ADD COLUMN {if_absent} email_token_expires BIGINT NOT NULL DEFAULT 0",
+        "ALTER TABLE users ADD COLUMN {if_absent} session_epoch BIGINT NOT NULL DEFAULT 0",
+    ],
 ];
 
 fn sql(dialect: Dialect, statement: &str) -> String {
@@ -59,10 +65,20 @@ fn sql(dialect: Dialect, statement: &str) -> String {
         Dialect::Sqlite => "INTEGER PRIMARY KEY AUTOINCREMENT",
         Dialect::MySql => "BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY",
     };
-    let s = statement.replace("{pk}", pk);
+    // SQLite runs a step in one transaction; MariaDB commits each ALTER at once, so a step
+    // re-run after a crash must skip the columns it added already.
+    let add_column = match dialect {
+        Dialect::Sqlite => "ADD COLUMN",
+        Dialect::MySql => "ADD COLUMN IF NOT EXISTS",
+    };
+    let s = statement
+        .replace("{pk}", pk)
+        .replace("ADD COLUMN {if_absent}", add_column);
     match dialect {
-        Dialect::Sqlite => s,
-        Dialect::MySql => s + " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
+        Dialect::MySql if s.starts_with("CREATE TABLE") => {
+            s + " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
+        }
+        _ => s,
     }
 }
 

@@ -17,6 +17,8 @@ pub struct User {
     pub address: Option<TicketAddress>,
     pub vote_bits: u16,
     pub vote_bits_version: u32,
+    /// Moves on at every password or e-mail change: sessions of an older epoch are void.
+    pub session_epoch: i64,
 }
 
 /// What a user's submitted public key became: the 1-of-2 multisig ticket address.
@@ -47,7 +49,7 @@ pub enum CreateError {
 macro_rules! select_user {
     ($where:literal) => {
         concat!(
-            "SELECT user_id, email, password_hash, created, email_verified, api_token, multisig_address, multisig_script, pool_pubkey_addr, user_pubkey_addr, user_fee_addr, height_registered, vote_bits, vote_bits_version FROM users WHERE ",
+            "SELECT user_id, email, password_hash, created, email_verified, api_token, multisig_address, multisig_script, pool_pubkey_addr, user_pubkey_addr, user_fee_addr, height_registered, vote_bits, vote_bits_version, session_epoch FROM users WHERE ",
             $where
         )
     };
@@ -77,6 +79,7 @@ fn from_row(r: &AnyRow) -> Result<User, sqlx::Error> {
         address,
         vote_bits: r.try_get::<i64, _>("vote_bits")? as u16,
         vote_bits_version: r.try_get::<i64, _>("vote_bits_version")? as u32,
+        session_epoch: r.try_get("session_epoch")?,
     })
 }
 

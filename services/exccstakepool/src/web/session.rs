@@ -1,5 +1,7 @@
-//! Sessions in a signed cookie (no server-side table): `user.expires.csrf.mac`, HMAC-SHA256
-//! under a key derived from the API secret. Anonymous visitors get one too (user 0), so
+//! Sessions in a signed cookie (no server-side table): `user.epoch.expires.csrf.mac`,
+//! HMAC-SHA256 under a key derived from the API secret. `epoch` is the account's session
+//! epoch when the session began: a password or e-mail change moves it on, which ends every
+//! older session of the account. Anonymous visitors get one too (user 0), so
 //! the sign-up and sign-in forms carry a CSRF token. The cookie is HttpOnly, SameSite=Strict
 //! and Secure when the pool's URL is https.
 
@@ -17,6 +19,8 @@ pub const LIFETIME_SECS: i64 = 6 * 3600;
 pub struct Session {
     /// 0 = not signed in.
     pub user: i64,
+    /// The account's session epoch at sign-in.
+    pub epoch: i64,
     pub expires: i64,
     /// The forms' CSRF token (32 hex characters).
     pub csrf: String,
@@ -35,23 +39,14 @@ pub fn key(api_secret: &[u8]) -> Vec<u8> {
     m.finalize().into_bytes().to_vec()
 }
 
-fn random_hex() -> String {
-    let mut b = [0u8; 16];
-    std::io::Read::read_exact(
-        &mut std::fs::File::open("/dev/urandom").expect("/dev/urandom"),
-        &mut b,
-    )
-    .expect("reading /dev/urandom");
-    hex::encode(b)
-}
-
 impl Session {
-    /// A fresh session for `user` with a new CSRF token.
-    pub fn new(user: i64, now: i64) -> Session {
+    /// A fresh session for `user` (at its session `epoch`) with a new CSRF token.
+    pub fn new(user: i64, epoch: i64, now: i64) -> Session {
         Session {
             user,
+            epoch,
             expires: now + LIFETIME_SECS,
-            csrf: random_hex(),
+            csrf: hex::encode(crate::token::random_bytes::<16>()),
         }
     }
 
@@ -69,10 +64,12 @@ impl Session {
         }
         let mut parts = body.split('.');
         let user = parts.next()?.parse().ok()?;
+        let epoch = parts.next()?.parse().ok()?;
         let expires: i64 = parts.next()?.parse().ok()?;
         let csrf = parts.next()?.to_owned();
         (expires > now && csrf.len() == 32).then_some(Session {
             user,
+            epoch,
             expires,
             csrf,
         })
@@ -80,7 +77,10 @@ impl Session {
 
     /// The `Set-Cookie` value carrying this session.
     pub fn cookie(&self, key: &[u8], secure: bool) -> String {
-        let body = format!("{}.{}.{}", self.user, self.expires, self.csrf);
+        let body = format!(
+            "{}.{}.{}.{}",
+            self.user, self.epoch, self.expires, self.csrf
+        );
         format!(
             "{COOKIE}={body}.{}; Path=/; HttpOnly; SameSite=Strict; Max-Age={LIFETIME_SECS}{}",
             mac(key, &body),
@@ -107,7 +107,7 @@ mod tests {
     #[test]
     fn signed_cookies_round_trip_and_tampering_fails() {
         let k = key(b"secret");
-        let s = Session::new(7, 1000);
+        let s = Session::new(7, 3, 1000);
         let set = s.cookie(&k, true);
         assert!(
             set.contains("HttpOnly") && set.contains("SameSite=Strict") && set.ends_with("Secure")
@@ -127,6 +127,11 @@ mod tests {
             None
         );
         let forged = value.replacen("=7.", "=8.", 1);
+        let older_epoch = value.replacen("=7.3.", "=7.2.", 1);
+        assert_eq!(
+            Session::from_headers(&headers(&older_epoch), &k, 1001),
+            None
+        );
         assert_eq!(Session::from_headers(&headers(&forged), &k, 1001), None);
         assert!(s.csrf_ok(&s.csrf.clone()) && !s.csrf_ok("0"));
     }

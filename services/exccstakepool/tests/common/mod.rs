@@ -2,12 +2,15 @@
 //! stakepoold (mutual TLS), and the web service's state in front of it.
 #![allow(dead_code)]
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use excc_chain::Network;
 use exccstakepool::db::Db;
+use exccstakepool::mail::Mailer;
 use exccstakepool::pool::{Pool, PoolSettings};
 use exccstakepool::voting_nodes::{NodeAddress, NodeTls, VotingNodes};
+use pool_tests::http::{Answer, exchange};
 use pool_tests::simnet::{Daemon, start_node, start_pool_wallet, start_wallet};
 use pool_tests::stakepoold::{PoolPki, Stakepoold};
 use serde_json::json;
@@ -46,6 +49,16 @@ pub async fn chain(root: &std::path::Path) -> Chain {
 
 /// The web service's state in front of `spds` (all on `c`'s chain), its database at `db_url`.
 pub async fn pool_for(c: &Chain, spds: &[&Stakepoold], db_url: &str) -> Arc<Pool> {
+    pool_with_mail(c, spds, db_url, None).await
+}
+
+/// [`pool_for`] sending e-mail through `mailer`.
+pub async fn pool_with_mail(
+    c: &Chain,
+    spds: &[&Stakepoold],
+    db_url: &str,
+    mailer: Option<Mailer>,
+) -> Arc<Pool> {
     let voting_xpub = c.wallet.ok_str("getmasterpubkey", json!(["default"])).await;
     let web = c.pki.ca.issue("web", &c.pki.dir);
     let tls = NodeTls {
@@ -77,6 +90,7 @@ pub async fn pool_for(c: &Chain, spds: &[&Stakepoold], db_url: &str) -> Arc<Pool
         },
         db: Db::open(db_url).await.unwrap(),
         nodes: voting_nodes,
+        mailer,
     })
 }
 
@@ -87,4 +101,60 @@ pub async fn serve_app(pool: &Arc<Pool>) -> std::net::SocketAddr {
     let app = exccstakepool::app(Arc::clone(pool));
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     addr
+}
+
+/// A browser-like client: keeps the session cookie, knows the last page's CSRF token.
+pub struct FormClient {
+    pub addr: SocketAddr,
+    pub cookie: String,
+    pub csrf: String,
+}
+
+impl FormClient {
+    pub fn new(addr: SocketAddr) -> FormClient {
+        FormClient {
+            addr,
+            cookie: String::new(),
+            csrf: String::new(),
+        }
+    }
+
+    pub async fn send(&mut self, method: &str, path: &str, form: &str, extra: &[&str]) -> Answer {
+        let cookie = format!("Cookie: {}", self.cookie);
+        let mut headers = vec!["Content-Type: application/x-www-form-urlencoded"];
+        if !self.cookie.is_empty() {
+            headers.push(&cookie);
+        }
+        headers.extend_from_slice(extra);
+        let a = exchange(self.addr, method, path, &headers, form)
+            .await
+            .unwrap_or_else(|| panic!("{method} {path}: no answer"));
+        if let Some(set) = a.header("set-cookie") {
+            self.cookie = set.split(';').next().unwrap().to_owned();
+        }
+        if let Some(i) = a.body.find("name=\"csrf_token\" value=\"") {
+            let rest = &a.body[i + 25..];
+            self.csrf = rest[..rest.find('"').unwrap()].to_owned();
+        }
+        a
+    }
+
+    pub async fn get(&mut self, path: &str) -> Answer {
+        self.send("GET", path, "", &[]).await
+    }
+
+    /// Posts `form` with the page's CSRF token.
+    pub async fn post(&mut self, path: &str, form: &str) -> Answer {
+        let form = format!("csrf_token={}&{form}", self.csrf);
+        self.send("POST", path, &form, &[]).await
+    }
+}
+
+pub fn redirects_to(a: &Answer, to: &str) {
+    assert_eq!(
+        (a.status, a.header("location")),
+        (303, Some(to)),
+        "{}",
+        a.body
+    );
 }

@@ -1,0 +1,191 @@
+//! What the e-mail flows keep: e-mail verification links, password-reset links and pending
+//! e-mail changes. Only a link token's SHA-256 is stored (a database leak reveals no link).
+
+use sqlx::Row;
+
+use super::{Db, DbError};
+
+/// A stored link: whose it is and until when it works.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Link {
+    pub user_id: i64,
+    pub created: i64,
+    pub expires: i64,
+}
+
+/// A pending e-mail change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EmailChange {
+    pub link: Link,
+    pub new_email: String,
+}
+
+impl Db {
+    /// Stores a user's e-mail verification link (replacing an older one).
+    pub async fn set_email_token(
+        &self,
+        user: i64,
+        token_hash: &str,
+        expires: i64,
+    ) -> Result<(), DbError> {
+        sqlx::query("UPDATE users SET email_token = ?, email_token_expires = ? WHERE user_id = ?")
+            .bind(token_hash)
+            .bind(expires)
+            .bind(user)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The unverified user whose verification link this is, and the link's expiry.
+    pub async fn email_token(&self, token_hash: &str) -> Result<Option<(i64, i64)>, DbError> {
+        let row = sqlx::query(
+            "SELECT user_id, email_token_expires FROM users WHERE email_token = ? AND email_token <> ''",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row
+            .map(|r| Ok::<_, sqlx::Error>((r.try_get(0)?, r.try_get(1)?)))
+            .transpose()?)
+    }
+
+    /// When the user's e-mail verification link expires (`None`: no link stored).
+    pub async fn email_token_expiry(&self, user: i64) -> Result<Option<i64>, DbError> {
+        let row = sqlx::query(
+            "SELECT email_token_expires FROM users WHERE user_id = ? AND email_token <> ''",
+        )
+        .bind(user)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| r.try_get(0)).transpose()?)
+    }
+
+    pub async fn add_password_reset(
+        &self,
+        user: i64,
+        token_hash: &str,
+        created: i64,
+        expires: i64,
+    ) -> Result<(), DbError> {
+        sqlx::query(
+            "INSERT INTO password_resets (user_id, token, created, expires) VALUES (?, ?, ?, ?)",
+        )
+        .bind(user)
+        .bind(token_hash)
+        .bind(created)
+        .bind(expires)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// When the user's newest password-reset link was made, if any.
+    pub async fn last_password_reset(&self, user: i64) -> Result<Option<i64>, DbError> {
+        Ok(
+            sqlx::query_scalar("SELECT MAX(created) FROM password_resets WHERE user_id = ?")
+                .bind(user)
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+
+    pub async fn password_reset(&self, token_hash: &str) -> Result<Option<Link>, DbError> {
+        let row =
+            sqlx::query("SELECT user_id, created, expires FROM password_resets WHERE token = ?")
+                .bind(token_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.as_ref().map(link).transpose()?)
+    }
+
+    /// Sets a new password, ends the user's sessions (next session epoch) and voids every
+    /// password-reset link of the user.
+    pub async fn set_password(&self, user: i64, hash: &str) -> Result<(), DbError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE users SET password_hash = ?, session_epoch = session_epoch + 1 WHERE user_id = ?",
+        )
+        .bind(hash)
+        .bind(user)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM password_resets WHERE user_id = ?")
+            .bind(user)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn add_email_change(
+        &self,
+        user: i64,
+        new_email: &str,
+        token_hash: &str,
+        created: i64,
+        expires: i64,
+    ) -> Result<(), DbError> {
+        sqlx::query(
+            "INSERT INTO email_changes (user_id, new_email, token, created, expires) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(user)
+        .bind(new_email)
+        .bind(token_hash)
+        .bind(created)
+        .bind(expires)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn email_change(&self, token_hash: &str) -> Result<Option<EmailChange>, DbError> {
+        let row = sqlx::query(
+            "SELECT user_id, created, expires, new_email FROM email_changes WHERE token = ?",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row
+            .map(|r| {
+                Ok::<_, sqlx::Error>(EmailChange {
+                    link: link(&r)?,
+                    new_email: r.try_get("new_email")?,
+                })
+            })
+            .transpose()?)
+    }
+
+    /// Changes a user's e-mail address (`false` if another account has it), ends the user's
+    /// sessions, voids pending e-mail changes and password-reset links.
+    pub async fn set_email(&self, user: i64, email: &str) -> Result<bool, DbError> {
+        let mut tx = self.pool.begin().await?;
+        let changed = sqlx::query(
+            "UPDATE users SET email = ?, session_epoch = session_epoch + 1 WHERE user_id = ?",
+        )
+        .bind(email)
+        .bind(user)
+        .execute(&mut *tx)
+        .await;
+        match changed {
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Ok(false),
+            r => r?,
+        };
+        for q in [
+            "DELETE FROM email_changes WHERE user_id = ?",
+            "DELETE FROM password_resets WHERE user_id = ?",
+        ] {
+            sqlx::query(q).bind(user).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+}
+
+fn link(r: &sqlx::any::AnyRow) -> Result<Link, sqlx::Error> {
+    Ok(Link {
+        user_id: r.try_get("user_id")?,
+        created: r.try_get("created")?,
+        expires: r.try_get("expires")?,
+    })
+}
