@@ -22,6 +22,8 @@ struct File {
     pool_email: String,
     #[serde(default)]
     closed: bool,
+    #[serde(default)]
+    admin_user_ids: Vec<i64>,
     #[serde(default = "default_sync_interval")]
     sync_interval_secs: u64,
     database: Database,
@@ -314,6 +316,7 @@ impl Config {
                 max_users: f.pool.max_users,
                 pool_email: f.pool_email,
                 closed: f.closed,
+                admins: f.admin_user_ids,
                 api_secret: secret,
             },
             nodes: f

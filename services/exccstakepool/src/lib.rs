@@ -6,6 +6,7 @@ pub mod address;
 pub mod api;
 pub mod config;
 pub mod db;
+pub mod low_fee;
 pub mod mail;
 pub mod passwords;
 pub mod pool;

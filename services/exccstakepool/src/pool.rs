@@ -22,6 +22,8 @@ pub struct PoolSettings {
     pub pool_email: String,
     /// A closed pool takes no new accounts.
     pub closed: bool,
+    /// Accounts (by id) that may use the admin pages.
+    pub admins: Vec<i64>,
     /// Key of the API tokens' HMAC.
     pub api_secret: Vec<u8>,
 }

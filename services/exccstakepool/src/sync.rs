@@ -1,7 +1,8 @@
 //! Keeping every voting node consistent with the database, at start and periodically
 //! (legacy "RPCSync", fixed to run per node and not only at start): a node whose wallet
 //! lacks some users' redeem scripts imports them (one rescan from the earliest of their
-//! registration heights), and every node gets the whole set of voting preferences. A
+//! registration heights), and every node gets the whole set of voting preferences and of
+//! admin-added low-fee tickets. A
 //! node that fails is reported and retried next round; the others are synced anyway.
 
 use std::collections::HashSet;
@@ -24,10 +25,11 @@ pub struct NodeSync {
 /// Syncs every node; one report per node.
 pub async fn sync_nodes(pool: &Pool) -> Result<Vec<NodeSync>, crate::db::DbError> {
     let users = pool.db.voting_users().await?;
+    let low_fee = crate::low_fee::current(&pool.db).await?;
     let mut reports = Vec::new();
     for (name, client) in pool.nodes.each() {
         let mut imported = 0;
-        let result = sync_node(client, &users, &mut imported).await;
+        let result = sync_node(client, &users, &low_fee, &mut imported).await;
         if let Err(e) = &result {
             tracing::warn!(node = name, "sync failed: {e}");
         } else if imported > 0 {
@@ -47,6 +49,7 @@ async fn sync_node(
         tonic::transport::Channel,
     >,
     users: &[VotingUser],
+    low_fee: &[pb::Ticket],
     imported: &mut usize,
 ) -> Result<(), String> {
     let have: HashSet<String> = c
@@ -94,5 +97,10 @@ async fn sync_node(
     c.set_user_voting_prefs(pb::SetUserVotingPrefsRequest { users: prefs })
         .await
         .map_err(|s| format!("setting voting preferences: {}", s.message()))?;
+    c.set_added_low_fee_tickets(pb::SetAddedLowFeeTicketsRequest {
+        tickets: low_fee.to_vec(),
+    })
+    .await
+    .map_err(|s| format!("setting the added low-fee tickets: {}", s.message()))?;
     Ok(())
 }

@@ -55,6 +55,14 @@ struct Node {
     client: StakepooldServiceClient<Channel>,
 }
 
+/// One node's answer to [`VotingNodes::statuses`].
+#[derive(Clone, Debug)]
+pub struct NodeStatus {
+    pub name: String,
+    /// (stakepoold's version, its health) or why it did not answer.
+    pub health: Result<(String, pb::HealthResponse), String>,
+}
+
 /// Every voting node's stakepoold.
 pub struct VotingNodes {
     nodes: Vec<Node>,
@@ -236,6 +244,56 @@ impl VotingNodes {
             }
         })
         .await
+    }
+
+    /// The low-fee tickets the first answering node is not voting (fee below the pool's).
+    pub async fn ignored_low_fee_tickets(&self) -> Result<Vec<pb::Ticket>, NodeError> {
+        let r = self
+            .first("the ignored low-fee tickets", |mut c| async move {
+                c.get_ignored_low_fee_tickets(pb::GetIgnoredLowFeeTicketsRequest {})
+                    .await
+            })
+            .await?;
+        Ok(r.tickets)
+    }
+
+    /// Tells every node which low-fee tickets to vote anyway (the whole set).
+    pub async fn set_added_low_fee_tickets(
+        &self,
+        tickets: Vec<pb::Ticket>,
+    ) -> Result<(), NodeError> {
+        self.on_all(
+            "the added low-fee tickets",
+            |mut c| {
+                let tickets = tickets.clone();
+                async move {
+                    c.set_added_low_fee_tickets(pb::SetAddedLowFeeTicketsRequest { tickets })
+                        .await
+                }
+            },
+            |_| String::new(),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Every node's version and health, or why it did not answer (in configuration order).
+    pub async fn statuses(&self) -> Vec<NodeStatus> {
+        let each = self.nodes.iter().map(|n| async move {
+            let version = VersionServiceClient::new(n.channel.clone())
+                .version(pb::VersionRequest {})
+                .await
+                .map(|v| v.into_inner().version_string);
+            let health = n.client.clone().health(pb::HealthRequest {}).await;
+            NodeStatus {
+                name: n.name.clone(),
+                health: match (version, health) {
+                    (Ok(v), Ok(h)) => Ok((v, h.into_inner())),
+                    (Err(s), _) | (_, Err(s)) => Err(s.message().to_owned()),
+                },
+            }
+        });
+        futures_util::future::join_all(each).await
     }
 
     /// Stake statistics of the first node that answers.

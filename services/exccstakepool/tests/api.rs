@@ -265,7 +265,7 @@ async fn api_on_sqlite_and_mariadb() {
 
 /// A voting node added later (its wallet restored from the pool seed, knowing no user) is
 /// brought up to date by the sync: it imports the registered users' scripts; a second round
-/// has nothing to import; a node that is down is reported and does not stop the others.
+/// has nothing to import; admin-added low-fee tickets reach it; a node that is down is reported and does not stop the others.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_brings_a_new_voting_node_up_to_date() {
     let dir = pool_tests::test_dir("web-sync");
@@ -283,6 +283,14 @@ async fn sync_brings_a_new_voting_node_up_to_date() {
             .unwrap();
         users.push(a.multisig_address);
     }
+    // A low-fee ticket an admin added: every node is told at each sync.
+    let added = exccstakepool::db::low_fee::AddedTicket {
+        hash: "cd".repeat(32),
+        address: users[0].clone(),
+        added_by: 1,
+        expires: exccstakepool::db::Db::now() + 3600,
+    };
+    assert!(first.db.add_low_fee_ticket(&added, 0).await.unwrap());
     first.db.pool_close().await;
 
     let wallet2 = start_pool_wallet(root, "voting-wallet2", &c.node, &c.cold_xpub).await;
@@ -304,6 +312,17 @@ async fn sync_brings_a_new_voting_node_up_to_date() {
     for u in &users {
         assert!(have.contains(u), "{u} not in {have:?}");
     }
+    let low_fee = api2
+        .get_added_low_fee_tickets(pb::GetAddedLowFeeTicketsRequest {})
+        .await
+        .unwrap()
+        .into_inner()
+        .tickets;
+    // (stakepoold names the address only of tickets it has seen; this one is made up.)
+    assert_eq!(
+        low_fee.iter().map(|t| t.hash.as_str()).collect::<Vec<_>>(),
+        [added.hash.as_str()]
+    );
     let r = exccstakepool::sync::sync_nodes(&both).await.unwrap();
     assert_eq!(imported(&r), [(0, true), (0, true)], "{r:?}");
 

@@ -4,6 +4,7 @@
 //! Timestamps are Unix seconds.
 
 pub mod accounts;
+pub mod low_fee;
 mod schema;
 pub mod users;
 

@@ -20,7 +20,7 @@ page_struct!(SigninPage, "signin.html" { email: String });
 page_struct!(NoticePage, "notice.html" { title: &'static str, link: (&'static str, &'static str) });
 page_struct!(PasswordResetPage, "passwordreset.html" { mail: bool, pool_email: String });
 page_struct!(PasswordUpdatePage, "passwordupdate.html" { token: String, usable: bool });
-page_struct!(SettingsPage, "settings.html" { email: String, base_url: String, api_token: String, mail: bool });
+page_struct!(SettingsPage, "settings.html" { id: i64, email: String, base_url: String, api_token: String, mail: bool });
 
 /// The `?t=` of a link.
 #[derive(serde::Deserialize)]
@@ -164,10 +164,7 @@ pub async fn email_update(
     let outcome = accounts::confirm_email_change(&pool, &q.t).await;
     if outcome.is_ok() {
         // Every session of the account ended, this browser's too.
-        v = Visit {
-            session: Session::new(0, 0, Db::now()),
-            user: None,
-        };
+        v = Visit::anonymous(Db::now());
     }
     let outcome =
         outcome.map(|()| "Your e-mail address is changed: sign in with the new one.".to_owned());
@@ -288,6 +285,7 @@ async fn settings_page(
         nav: v.nav(),
         message,
         message_class: class,
+        id: u.id,
         email: u.email,
         base_url: pool.settings.base_url.clone(),
         api_token: u.api_token,

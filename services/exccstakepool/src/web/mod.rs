@@ -3,6 +3,7 @@
 //! the repository's `templates/` (askama, escaped by default).
 
 mod account;
+mod admin;
 mod pool_pages;
 mod render;
 pub mod session;
@@ -42,6 +43,11 @@ pub fn router(pool: Arc<Pool>) -> Router {
         .route(
             "/voting",
             get(pool_pages::voting_form).post(pool_pages::voting_post),
+        )
+        .route("/admin/status", get(admin::status))
+        .route(
+            "/admin/tickets",
+            get(admin::tickets).post(admin::tickets_post),
         )
         .with_state(pool)
 }

@@ -22,6 +22,7 @@ pub type Fields = Form<HashMap<String, String>>;
 
 pub struct Nav {
     pub signed_in: bool,
+    pub admin: bool,
     pub csrf: String,
 }
 
@@ -29,6 +30,8 @@ pub struct Nav {
 pub struct Visit {
     pub session: Session,
     pub user: Option<User>,
+    /// The signed-in user is one of the pool's admins.
+    pub admin: bool,
 }
 
 impl Visit {
@@ -46,22 +49,31 @@ impl Visit {
         match user {
             Some(u) if session.epoch == u.session_epoch => Visit {
                 session,
+                admin: pool.settings.admins.contains(&u.id),
                 user: Some(u),
             },
-            Some(_) => Visit {
-                session: Session::new(0, 0, now),
-                user: None,
-            },
+            Some(_) => Visit::anonymous(now),
             None => Visit {
                 session,
                 user: None,
+                admin: false,
             },
+        }
+    }
+
+    /// A visit in a new session that is not signed in.
+    pub fn anonymous(now: i64) -> Visit {
+        Visit {
+            session: Session::new(0, 0, now),
+            user: None,
+            admin: false,
         }
     }
 
     pub fn nav(&self) -> Nav {
         Nav {
             signed_in: self.user.is_some(),
+            admin: self.admin,
             csrf: self.session.csrf.clone(),
         }
     }

@@ -86,6 +86,7 @@ pub async fn pool_with_mail(
             max_users: 100,
             pool_email: "admin@pool.example".into(),
             closed: false,
+            admins: vec![1],
             api_secret: SECRET.to_vec(),
         },
         db: Db::open(db_url).await.unwrap(),

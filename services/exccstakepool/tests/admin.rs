@@ -1,0 +1,181 @@
+//! The admin pages over HTTP in front of a real stakepoold: only admins get them; the status
+//! page shows the voting node; a pool ticket bought with too low a fee shows up as ignored,
+//! an admin adds it (stored, pushed to the node, which then lists it as added) and removes
+//! it again; bad input changes nothing.
+
+mod common;
+
+use common::{FormClient, chain, pool_for, redirects_to, serve_app};
+use pool_tests::filler::Filler;
+use pool_tests::simnet::start_wallet;
+use pool_tests::wait_for;
+use serde_json::json;
+use stakepoold_proto::v1 as pb;
+
+async fn sign_up(b: &mut FormClient, email: &str) {
+    b.get("/signup").await;
+    let form = format!(
+        "email={}&password=long+enough&password_repeat=long+enough",
+        email.replace('@', "%40")
+    );
+    redirects_to(&b.post("/signup", &form).await, "/address");
+}
+
+fn has(a: &pool_tests::http::Answer, text: &str) {
+    assert!(a.body.contains(text), "expected {text:?} in:\n{}", a.body);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admins_see_node_status_and_manage_low_fee_tickets() {
+    let dir = pool_tests::test_dir("web-admin");
+    let c = chain(dir.path()).await;
+    let db_url = format!("sqlite://{}", dir.path().join("pool.db").display());
+    let pool = pool_for(&c, &[&c.spd], &db_url).await;
+    let addr = serve_app(&pool).await;
+
+    // Account 1 is the admin (the tests' admin_user_ids); account 2 a user with an address.
+    let mut admin = FormClient::new(addr);
+    sign_up(&mut admin, "admin@example.org").await;
+    let mut user = FormClient::new(addr);
+    sign_up(&mut user, "user@example.org").await;
+    user.get("/address").await;
+    let (_, pka) = c.users.new_address().await;
+    redirects_to(
+        &user
+            .post("/address", &format!("UserPubKeyAddr={pka}"))
+            .await,
+        "/tickets",
+    );
+    let u = pool
+        .db
+        .user_by_email("user@example.org")
+        .await
+        .unwrap()
+        .unwrap();
+    let ticket_address = u.address.clone().unwrap();
+
+    // Others are refused.
+    assert_eq!(user.get("/admin/status").await.status, 403);
+    assert_eq!(user.get("/admin/tickets").await.status, 403);
+    redirects_to(
+        &FormClient::new(addr).get("/admin/tickets").await,
+        "/signin",
+    );
+    assert!(!user.get("/settings").await.body.contains("/admin/status"));
+
+    let status = admin.get("/admin/status").await;
+    assert_eq!(status.status, 200);
+    has(&status, "data-node=\"localhost\"");
+    has(&status, "<span id=\"users\">2</span>");
+    has(&status, "<span id=\"active\">1</span>");
+    has(&status, "<td class=\"health\">healthy</td>");
+    has(&status, "<td>unlocked</td>");
+
+    // A ticket for the user's address that pays 1 % instead of the pool's 7.5 %, bought at
+    // stake validation height and matured; filler tickets vote the blocks.
+    let filler = start_wallet(dir.path(), "filler", &c.node, &["--createtemp".into()]).await;
+    filler.ok("walletpassphrase", json!(["password", 0])).await;
+    let mut filler = Filler::new(filler);
+    let mine = async |filler: &mut Filler, blocks: u64| {
+        for _ in 0..blocks {
+            filler.prepare_block(&c.node).await;
+            c.node.ok("generate", json!([1])).await;
+        }
+    };
+    mine(&mut filler, 143).await;
+    c.users.ok("walletpassphrase", json!(["password", 0])).await;
+    let bought = c
+        .users
+        .ok(
+            "purchaseticket",
+            json!([
+                "default",
+                1000,
+                1,
+                ticket_address.multisig_address,
+                1,
+                ticket_address.fee_address,
+                1.0
+            ]),
+        )
+        .await;
+    let low = bought[0].as_str().unwrap().to_owned();
+    mine(&mut filler, 17).await;
+    let page = wait_for(30, "the low-fee ticket on the admin page", || async {
+        let mut b = FormClient::new(addr);
+        b.cookie = admin.cookie.clone();
+        let p = b.get("/admin/tickets").await;
+        p.body.contains(&low).then_some(p)
+    })
+    .await;
+    has(&page, "id=\"no-added\"");
+    admin.get("/admin/tickets").await;
+
+    // Bad input changes nothing and says why.
+    has(
+        &admin.post("/admin/tickets", "action=add").await,
+        "Nothing changed: no ticket selected.",
+    );
+    has(
+        &admin
+            .post("/admin/tickets", "action=add&tickets=x%27%20OR%201%3D1")
+            .await,
+        "is not a ticket hash",
+    );
+    let unknown = "ab".repeat(32);
+    has(
+        &admin
+            .post("/admin/tickets", &format!("action=add&tickets={unknown}"))
+            .await,
+        "is not among the ignored low-fee tickets",
+    );
+    assert!(pool.db.low_fee_tickets(0).await.unwrap().is_empty());
+
+    // Added: stored with the ticket address, and the node votes it.
+    let added = admin
+        .post("/admin/tickets", &format!("action=add&tickets={low}"))
+        .await;
+    has(&added, "1 ticket(s) added");
+    let stored = pool.db.low_fee_tickets(0).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(
+        (
+            stored[0].hash.as_str(),
+            stored[0].address.as_str(),
+            stored[0].added_by
+        ),
+        (low.as_str(), ticket_address.multisig_address.as_str(), 1)
+    );
+    let mut grpc = c.pki.client(c.spd.grpc_port, "web", None).await.unwrap();
+    let on_node = grpc
+        .get_added_low_fee_tickets(pb::GetAddedLowFeeTicketsRequest {})
+        .await
+        .unwrap()
+        .into_inner()
+        .tickets;
+    assert_eq!(
+        on_node.iter().map(|t| t.hash.as_str()).collect::<Vec<_>>(),
+        [low.as_str()]
+    );
+    has(
+        &admin.get("/admin/status").await,
+        "<span id=\"added\">1</span>",
+    );
+
+    // Removed: gone from the database and the node.
+    admin.get("/admin/tickets").await;
+    has(
+        &admin
+            .post("/admin/tickets", &format!("action=remove&tickets={low}"))
+            .await,
+        "1 ticket(s) removed",
+    );
+    assert!(pool.db.low_fee_tickets(0).await.unwrap().is_empty());
+    let on_node = grpc
+        .get_added_low_fee_tickets(pb::GetAddedLowFeeTicketsRequest {})
+        .await
+        .unwrap()
+        .into_inner()
+        .tickets;
+    assert!(on_node.is_empty(), "{on_node:?}");
+}
