@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use crate::mail::{MailSettings, Security};
 use crate::pool::PoolSettings;
+use crate::rate_limit::Limits;
 use crate::voting_nodes::{NodeAddress, NodeTls};
 
 #[derive(Deserialize)]
@@ -32,6 +33,37 @@ struct File {
     tls: Tls,
     voting_nodes: Vec<Node>,
     smtp: Option<Smtp>,
+    #[serde(default)]
+    limits: LimitsFile,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LimitsFile {
+    #[serde(default = "default_form_posts")]
+    form_posts_per_minute: u32,
+    #[serde(default = "default_api_requests")]
+    api_requests_per_minute: u32,
+    real_ip_header: Option<String>,
+}
+
+impl Default for LimitsFile {
+    fn default() -> Self {
+        let d = Limits::default();
+        LimitsFile {
+            form_posts_per_minute: d.form_posts_per_minute,
+            api_requests_per_minute: d.api_requests_per_minute,
+            real_ip_header: None,
+        }
+    }
+}
+
+fn default_form_posts() -> u32 {
+    Limits::default().form_posts_per_minute
+}
+
+fn default_api_requests() -> u32 {
+    Limits::default().api_requests_per_minute
 }
 
 #[derive(Deserialize)]
@@ -274,6 +306,30 @@ impl Config {
             }
         }
         let smtp = f.smtp.as_ref().and_then(|m| smtp(&mut p, base, m));
+        for (key, v) in [
+            (
+                "limits.form_posts_per_minute",
+                f.limits.form_posts_per_minute,
+            ),
+            (
+                "limits.api_requests_per_minute",
+                f.limits.api_requests_per_minute,
+            ),
+        ] {
+            if v == 0 {
+                p.push(key, "must be at least 1 (requests per minute and client)");
+            }
+        }
+        if f.limits
+            .real_ip_header
+            .as_ref()
+            .is_some_and(|h| axum::http::HeaderName::from_bytes(h.as_bytes()).is_err())
+        {
+            p.push(
+                "limits.real_ip_header",
+                "is not a header name; e.g. \"X-Real-IP\"",
+            );
+        }
         if !p.0.is_empty() {
             return Err(fail(p.0));
         }
@@ -317,6 +373,11 @@ impl Config {
                 pool_email: f.pool_email,
                 closed: f.closed,
                 admins: f.admin_user_ids,
+                limits: Limits {
+                    form_posts_per_minute: f.limits.form_posts_per_minute,
+                    api_requests_per_minute: f.limits.api_requests_per_minute,
+                    real_ip_header: f.limits.real_ip_header,
+                },
                 api_secret: secret,
             },
             nodes: f

@@ -10,6 +10,7 @@ pub mod low_fee;
 pub mod mail;
 pub mod passwords;
 pub mod pool;
+pub mod rate_limit;
 pub mod sync;
 pub mod token;
 pub mod votebits;
@@ -18,8 +19,14 @@ pub mod voting_nodes;
 pub mod web;
 
 /// The whole HTTP application: the JSON API under `/api` and the pages.
+/// Serve it with `into_make_service_with_connect_info::<SocketAddr>()`: the rate limits
+/// key on the client's address.
 pub fn app(pool: std::sync::Arc<pool::Pool>) -> axum::Router {
     api::router(std::sync::Arc::clone(&pool))
-        .merge(web::router(pool))
+        .merge(web::router(std::sync::Arc::clone(&pool)))
         .fallback(|| async { (axum::http::StatusCode::NOT_FOUND, "page not found") })
+        .layer(axum::middleware::from_fn_with_state(
+            pool,
+            rate_limit::limit,
+        ))
 }

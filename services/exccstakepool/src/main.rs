@@ -70,6 +70,7 @@ async fn main() -> anyhow::Result<()> {
         db,
         nodes,
         mailer,
+        limiter: Default::default(),
     });
     // Every voting node gets missing scripts and all voting preferences, now and then.
     let syncing = Arc::clone(&pool);
@@ -82,7 +83,9 @@ async fn main() -> anyhow::Result<()> {
             }
         }
     });
-    axum::serve(listener, exccstakepool::app(pool))
+    let app =
+        exccstakepool::app(pool).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(stop_signal())
         .await
         .context("serving HTTP")?;

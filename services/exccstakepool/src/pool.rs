@@ -24,6 +24,8 @@ pub struct PoolSettings {
     pub closed: bool,
     /// Accounts (by id) that may use the admin pages.
     pub admins: Vec<i64>,
+    /// Per-client rate limits.
+    pub limits: crate::rate_limit::Limits,
     /// Key of the API tokens' HMAC.
     pub api_secret: Vec<u8>,
 }
@@ -35,4 +37,5 @@ pub struct Pool {
     pub nodes: VotingNodes,
     /// The mail relay; `None` = this pool sends no e-mail (accounts are active at sign-up).
     pub mailer: Option<Mailer>,
+    pub limiter: crate::rate_limit::RateLimiter,
 }

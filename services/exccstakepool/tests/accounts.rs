@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Chain, FormClient, chain, pool_for, pool_with_mail, redirects_to, serve_app};
+use common::{Chain, Extras, FormClient, chain, pool_for, pool_with, redirects_to, serve_app};
 use exccstakepool::db::Db;
 use exccstakepool::mail::{MailSettings, Mailer, Security};
 use pool_tests::smtp::MailSink;
@@ -65,11 +65,14 @@ async fn e_mail_flows_through_a_tls_relay() {
     let c = chain(dir.path()).await;
     let sink = tls_sink(&c, dir.path()).await;
     let db_url = format!("sqlite://{}", dir.path().join("pool.db").display());
-    let pool = pool_with_mail(
+    let pool = pool_with(
         &c,
         &[&c.spd],
         &db_url,
-        Some(mailer(&c, &sink, RELAY_PASSWORD)),
+        Extras {
+            mailer: Some(mailer(&c, &sink, RELAY_PASSWORD)),
+            ..Default::default()
+        },
     )
     .await;
     let addr = serve_app(&pool).await;
@@ -249,11 +252,14 @@ async fn a_relay_that_refuses_the_login_loses_no_account() {
     let c = chain(dir.path()).await;
     let sink = tls_sink(&c, dir.path()).await;
     let db_url = format!("sqlite://{}", dir.path().join("pool.db").display());
-    let pool = pool_with_mail(
+    let pool = pool_with(
         &c,
         &[&c.spd],
         &db_url,
-        Some(mailer(&c, &sink, "wrong password")),
+        Extras {
+            mailer: Some(mailer(&c, &sink, "wrong password")),
+            ..Default::default()
+        },
     )
     .await;
     let mut b = FormClient::new(serve_app(&pool).await);

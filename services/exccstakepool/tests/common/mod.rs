@@ -9,6 +9,7 @@ use excc_chain::Network;
 use exccstakepool::db::Db;
 use exccstakepool::mail::Mailer;
 use exccstakepool::pool::{Pool, PoolSettings};
+use exccstakepool::rate_limit::Limits;
 use exccstakepool::voting_nodes::{NodeAddress, NodeTls, VotingNodes};
 use pool_tests::http::{Answer, exchange};
 use pool_tests::simnet::{Daemon, start_node, start_pool_wallet, start_wallet};
@@ -49,16 +50,19 @@ pub async fn chain(root: &std::path::Path) -> Chain {
 
 /// The web service's state in front of `spds` (all on `c`'s chain), its database at `db_url`.
 pub async fn pool_for(c: &Chain, spds: &[&Stakepoold], db_url: &str) -> Arc<Pool> {
-    pool_with_mail(c, spds, db_url, None).await
+    pool_with(c, spds, db_url, Extras::default()).await
 }
 
-/// [`pool_for`] sending e-mail through `mailer`.
-pub async fn pool_with_mail(
-    c: &Chain,
-    spds: &[&Stakepoold],
-    db_url: &str,
-    mailer: Option<Mailer>,
-) -> Arc<Pool> {
+/// What some tests set differently from [`pool_for`].
+#[derive(Default)]
+pub struct Extras {
+    pub mailer: Option<Mailer>,
+    pub limits: Limits,
+}
+
+/// [`pool_for`] with a mail relay or other rate limits.
+pub async fn pool_with(c: &Chain, spds: &[&Stakepoold], db_url: &str, extras: Extras) -> Arc<Pool> {
+    let Extras { mailer, limits } = extras;
     let voting_xpub = c.wallet.ok_str("getmasterpubkey", json!(["default"])).await;
     let web = c.pki.ca.issue("web", &c.pki.dir);
     let tls = NodeTls {
@@ -87,11 +91,13 @@ pub async fn pool_with_mail(
             pool_email: "admin@pool.example".into(),
             closed: false,
             admins: vec![1],
+            limits,
             api_secret: SECRET.to_vec(),
         },
         db: Db::open(db_url).await.unwrap(),
         nodes: voting_nodes,
         mailer,
+        limiter: Default::default(),
     })
 }
 
@@ -99,7 +105,8 @@ pub async fn pool_with_mail(
 pub async fn serve_app(pool: &Arc<Pool>) -> std::net::SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let app = exccstakepool::app(Arc::clone(pool));
+    let app =
+        exccstakepool::app(Arc::clone(pool)).into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     addr
 }

@@ -1,0 +1,66 @@
+//! Rate limits over HTTP: a client that posts sign-in forms or calls the API faster than
+//! allowed gets 429 with Retry-After, other clients (by the reverse proxy's header) do not;
+//! pages are not limited.
+
+mod common;
+
+use common::{Extras, FormClient, chain, pool_with, serve_app};
+use exccstakepool::rate_limit::Limits;
+use pool_tests::http::exchange;
+
+/// A sign-in attempt with a wrong password from `ip` (as the reverse proxy tells).
+async fn guess(b: &mut FormClient, ip: &str) -> pool_tests::http::Answer {
+    let form = format!("csrf_token={}&email=a%40example.org&password=guess", b.csrf);
+    let header = format!("X-Real-IP: {ip}");
+    b.send("POST", "/signin", &form, &[&header]).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_the_limit_a_client_waits_and_others_go_on() {
+    let dir = pool_tests::test_dir("web-limits");
+    let c = chain(dir.path()).await;
+    let db_url = format!("sqlite://{}", dir.path().join("pool.db").display());
+    let limits = Limits {
+        form_posts_per_minute: 3,
+        api_requests_per_minute: 4,
+        real_ip_header: Some("X-Real-IP".into()),
+    };
+    let extras = Extras {
+        limits,
+        ..Default::default()
+    };
+    let pool = pool_with(&c, &[&c.spd], &db_url, extras).await;
+    let addr = serve_app(&pool).await;
+
+    let mut b = FormClient::new(addr);
+    b.get("/signin").await;
+    for _ in 0..3 {
+        let a = guess(&mut b, "192.0.2.1").await;
+        assert!(
+            a.body.contains("Wrong e-mail address or password."),
+            "{}",
+            a.body
+        );
+    }
+    let refused = guess(&mut b, "192.0.2.1").await;
+    assert_eq!(refused.status, 429, "{}", refused.body);
+    let wait: u64 = refused.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=21).contains(&wait), "Retry-After {wait}");
+    assert!(
+        refused.body.contains("Too many requests"),
+        "{}",
+        refused.body
+    );
+    // Another client is not affected; pages are not limited.
+    assert_eq!(guess(&mut b, "192.0.2.2").await.status, 200);
+    for _ in 0..10 {
+        assert_eq!(b.get("/signin").await.status, 200);
+    }
+
+    // The API has its own budget.
+    let api = || exchange(addr, "GET", "/api/v2/stats", &["X-Real-IP: 192.0.2.1"], "");
+    for _ in 0..4 {
+        assert_eq!(api().await.unwrap().status, 200);
+    }
+    assert_eq!(api().await.unwrap().status, 429);
+}
