@@ -12,6 +12,7 @@ pub mod passwords;
 pub mod pool;
 pub mod rate_limit;
 pub mod sync;
+pub mod tickets;
 pub mod token;
 pub mod votebits;
 pub mod voting;

@@ -66,7 +66,12 @@ pub struct NodeStatus {
 /// Every voting node's stakepoold.
 pub struct VotingNodes {
     nodes: Vec<Node>,
+    /// The last stake statistics and when they were read ([`STAKE_INFO_TTL`]).
+    stake_info: std::sync::Mutex<Option<(std::time::Instant, pb::GetStakeInfoResponse)>>,
 }
+
+/// How long stake statistics are reused: every page view and API call need not ask a node.
+pub const STAKE_INFO_TTL: Duration = Duration::from_secs(30);
 
 const CALL_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -83,7 +88,10 @@ impl VotingNodes {
                 channel,
             });
         }
-        Ok(VotingNodes { nodes })
+        Ok(VotingNodes {
+            nodes,
+            stake_info: Default::default(),
+        })
     }
 
     /// Each node's name and a client of it, for per-node work (e.g. [`crate::sync`]).
@@ -296,12 +304,21 @@ impl VotingNodes {
         futures_util::future::join_all(each).await
     }
 
-    /// Stake statistics of the first node that answers.
+    /// Stake statistics of the first node that answers, at most [`STAKE_INFO_TTL`] old.
     pub async fn stake_info(&self) -> Result<pb::GetStakeInfoResponse, NodeError> {
-        self.first("getstakeinfo", |mut c| async move {
-            c.get_stake_info(pb::GetStakeInfoRequest {}).await
-        })
-        .await
+        let cached = *self.stake_info.lock().expect("stake info lock");
+        if let Some((at, info)) = cached
+            && at.elapsed() < STAKE_INFO_TTL
+        {
+            return Ok(info);
+        }
+        let info = self
+            .first("getstakeinfo", |mut c| async move {
+                c.get_stake_info(pb::GetStakeInfoRequest {}).await
+            })
+            .await?;
+        *self.stake_info.lock().expect("stake info lock") = Some((std::time::Instant::now(), info));
+        Ok(info)
     }
 }
 

@@ -1,6 +1,6 @@
 //! The admin pages over HTTP in front of a real stakepoold: only admins get them; the status
 //! page shows the voting node; a pool ticket bought with too low a fee shows up as ignored,
-//! an admin adds it (stored, pushed to the node, which then lists it as added) and removes
+//! (and in the user's list of tickets not voted), an admin adds it (stored, pushed to the node, which then lists it as added) and removes
 //! it again; bad input changes nothing.
 
 mod common;
@@ -109,6 +109,16 @@ async fn admins_see_node_status_and_manage_low_fee_tickets() {
     })
     .await;
     has(&page, "id=\"no-added\"");
+    // The user sees it among the tickets the pool does not vote; the statistics show the chain.
+    let tickets = user.get("/tickets").await;
+    let invalid = &tickets.body[tickets
+        .body
+        .find("id=\"invalid\"")
+        .expect("invalid tickets listed")..];
+    assert!(invalid.contains(&low), "{}", tickets.body);
+    let stats = FormClient::new(addr).get("/stats").await;
+    has(&stats, "<td id=\"height\">160</td>");
+    has(&stats, "<td id=\"active\">1</td>");
     admin.get("/admin/tickets").await;
 
     // Bad input changes nothing and says why.

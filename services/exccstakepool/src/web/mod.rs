@@ -40,6 +40,7 @@ pub fn router(pool: Arc<Pool>) -> Router {
             get(pool_pages::address_form).post(pool_pages::address_post),
         )
         .route("/tickets", get(pool_pages::tickets))
+        .route("/stats", get(pool_pages::stats))
         .route(
             "/voting",
             get(pool_pages::voting_form).post(pool_pages::voting_post),

@@ -9,7 +9,9 @@ use super::render::{
 };
 use crate::address::{self, AddressError};
 use crate::db::users::User;
+use crate::tickets::{self, TicketLists};
 use crate::{votebits, voting};
+use stakepoold_proto::v1 as pb;
 
 page_struct!(IndexPage, "index.html" { network: String, fee: String, users: i64, active: i64, closed: bool });
 page_struct!(AddressPage, "address.html" { has_address: bool });
@@ -22,7 +24,8 @@ pub struct PurchaseInfo {
     fee: String,
     script: String,
 }
-page_struct!(TicketsPage, "tickets.html" { info: Option<PurchaseInfo>, tickets: Vec<(String, String, u32)> });
+page_struct!(TicketsPage, "tickets.html" { info: Option<PurchaseInfo>, lists: TicketLists, hidden_voted: usize });
+page_struct!(StatsPage, "stats.html" { network: String, fee: String, closed: bool, users: i64, active: i64, pool_email: String, stake: Option<pb::GetStakeInfoResponse> });
 
 pub async fn index(State(pool): St, headers: HeaderMap) -> Response {
     let v = Visit::of(&pool, &headers).await;
@@ -93,16 +96,10 @@ pub async fn tickets(State(pool): St, headers: HeaderMap) -> Response {
         Err(r) => return r,
     };
     let mut message = String::new();
-    let mut list = Vec::new();
+    let mut lists = TicketLists::default();
     if let Some(a) = &u.address {
         match pool.nodes.user_tickets(&a.multisig_address).await {
-            Ok(r) => {
-                list = r
-                    .tickets
-                    .into_iter()
-                    .map(|t| (t.ticket, t.status, t.ticket_height))
-                    .collect()
-            }
+            Ok(r) => lists = tickets::classify(pool.settings.network, r),
             Err(e) => {
                 tracing::warn!("tickets of user {}: {e}", u.id);
                 message =
@@ -121,7 +118,38 @@ pub async fn tickets(State(pool): St, headers: HeaderMap) -> Response {
         message,
         message_class: ERROR,
         info,
-        tickets: list,
+        hidden_voted: lists.voted_count - lists.voted.len(),
+        lists,
+    };
+    show(&pool, &v, &t)
+}
+
+pub async fn stats(State(pool): St, headers: HeaderMap) -> Response {
+    let v = Visit::of(&pool, &headers).await;
+    let (users, active) = pool.db.user_counts().await.unwrap_or((0, 0));
+    let (stake, message) = match pool.nodes.stake_info().await {
+        Ok(s) => (Some(s), String::new()),
+        Err(e) => {
+            tracing::warn!("stats: {e}");
+            (
+                None,
+                "The voting nodes are not answering right now, so ticket statistics are missing."
+                    .to_owned(),
+            )
+        }
+    };
+    let s = &pool.settings;
+    let t = StatsPage {
+        nav: v.nav(),
+        message,
+        message_class: ERROR,
+        network: s.network.name().to_owned(),
+        fee: s.pool_fees.to_string(),
+        closed: s.closed,
+        users,
+        active,
+        pool_email: s.pool_email.clone(),
+        stake,
     };
     show(&pool, &v, &t)
 }
