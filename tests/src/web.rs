@@ -50,7 +50,7 @@ impl WebService {
         }
         let base_url = format!("http://127.0.0.1:{port}");
         let config = format!(
-            "network = \"{network}\"\nlisten = \"127.0.0.1:{port}\"\nbase_url = \"{base_url}\"\npool_email = \"admin@localhost\"\napi_secret_file = \"api.secret\"\n\n[database]\nurl = \"sqlite://pool.db\"\n\n[pool]\nfee_percent = {fee}\ncold_wallet_xpub = \"{cold}\"\nvoting_wallet_xpub = \"{voting}\"\nmax_users = {max}\n\n[tls]\nca = \"{ca}/ca.cert\"\nclient_cert = \"{ca}/clients/web.cert\"\nclient_key = \"{ca}/clients/web.key\"\n{nodes}",
+            "network = \"{network}\"\nlisten = \"127.0.0.1:{port}\"\nbase_url = \"{base_url}\"\npool_email = \"admin@localhost\"\nadmin_user_ids = [1]\napi_secret_file = \"api.secret\"\n\n[database]\nurl = \"sqlite://pool.db\"\n\n[pool]\nfee_percent = {fee}\ncold_wallet_xpub = \"{cold}\"\nvoting_wallet_xpub = \"{voting}\"\nmax_users = {max}\n\n[tls]\nca = \"{ca}/ca.cert\"\nclient_cert = \"{ca}/clients/web.cert\"\nclient_key = \"{ca}/clients/web.key\"\n{nodes}",
             network = pool.network.name(),
             fee = pool.pool.fee_percent,
             cold = pool.pool.cold_wallet_xpub,
@@ -89,11 +89,14 @@ impl WebService {
 
     /// A verified account with an API token (what signing up and visiting the settings page
     /// do, straight in the service's database): (user id, token).
-    pub async fn create_user(&self, email: &str) -> (i64, String) {
+    pub async fn create_user(&self, email: &str, password: &str) -> (i64, String) {
         let db = Db::open(&self.db_url)
             .await
             .expect("the web service's database");
-        let id = db.create_user(email, "-").await.expect("create user");
+        let id = db
+            .create_user(email, &exccstakepool::passwords::hash(password))
+            .await
+            .expect("create user");
         db.set_email_verified(id).await.unwrap();
         let t = token::issue(&self.secret, &self.base_url, id, Db::now());
         db.set_api_token(id, &t).await.unwrap();

@@ -14,6 +14,10 @@ use serde_json::json;
 
 use crate::Options;
 
+/// The demo account (account 1, listed in admin_user_ids).
+const DEMO_EMAIL: &str = "demo@localhost";
+const DEMO_PASSWORD: &str = "demo-pool";
+
 /// `poolctl` next to this program (the same build).
 fn poolctl() -> anyhow::Result<PathBuf> {
     let exe = std::env::current_exe().context("locating local-pool itself")?;
@@ -88,7 +92,7 @@ async fn drive(opts: &Options, dir: &Path) -> anyhow::Result<()> {
     // The web service in front of the lab's stakepoolds; the demo user gets its ticket
     // address through the JSON API, as a wallet would.
     let web = WebService::start(&local.join("web"), &config).await;
-    let (_, api_token) = web.create_user("demo@localhost").await;
+    let (_, api_token) = web.create_user(DEMO_EMAIL, DEMO_PASSWORD).await;
     let (_, user_pka) = user.new_address().await;
     let r = web
         .api(
@@ -153,6 +157,10 @@ async fn drive(opts: &Options, dir: &Path) -> anyhow::Result<()> {
         web.base_url
     );
     println!("  demo user      {}", traffic.multisigs[0]);
+    println!(
+        "                sign in at {}/signin as {DEMO_EMAIL} / {DEMO_PASSWORD} (account 1, an admin: {}/admin/status)",
+        web.base_url, web.base_url
+    );
     println!(
         "  a block every {} s; Ctrl-C stops the pool",
         opts.block_secs
