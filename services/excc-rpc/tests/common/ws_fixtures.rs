@@ -28,9 +28,21 @@ fn id_of(text: &str) -> u64 {
 /// Reads one request, asserts its bytes equal the captured request (id
 /// normalised), answers with the captured reply. Returns the request text.
 pub async fn exchange(ws: &mut Ws, request: &Value, reply: &str) -> String {
+    exchange_noting(ws, request, reply, |_| {}).await
+}
+
+/// [`exchange`], calling `note` with the request before the reply is sent (so that what the
+/// client does after the reply can already see it noted).
+pub async fn exchange_noting(
+    ws: &mut Ws,
+    request: &Value,
+    reply: &str,
+    note: impl FnOnce(&str),
+) -> String {
     let got = next_text(ws).await.expect("client request");
     let id = id_of(&got);
     assert_eq!(got, expected_request(request, id), "request bytes");
+    note(&got);
     let fixture_id = request["id"].as_u64().unwrap();
     ws.send(Message::text(with_id(reply, fixture_id, id)))
         .await
@@ -58,12 +70,15 @@ pub async fn serve_subscriptions(
     let requests = f.json["requests"].as_array().unwrap();
     let replies = f.json["frames"].as_array().unwrap();
     for (req, reply) in requests.iter().zip(replies) {
-        let got = exchange(&mut ws, req, reply.as_str().unwrap()).await;
-        let method = serde_json::from_str::<Value>(&got).unwrap()["method"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        seen.lock().unwrap().push(method);
+        // Noted before the reply: the client reports Connected right after the last one.
+        exchange_noting(&mut ws, req, reply.as_str().unwrap(), |got| {
+            let method = serde_json::from_str::<Value>(got).unwrap()["method"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            seen.lock().unwrap().push(method);
+        })
+        .await;
     }
     for frame in push {
         ws.send(Message::text(frame.clone())).await.unwrap();
