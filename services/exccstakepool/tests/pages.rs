@@ -18,6 +18,16 @@ async fn a_user_signs_up_registers_an_address_and_votes() {
 
     let home = b.get("/").await;
     assert_eq!(home.status, 200);
+    // Pages cannot be framed, run no scripts, post forms only here and are not cached.
+    let csp = home.header("content-security-policy").unwrap_or("");
+    assert!(
+        csp.contains("frame-ancestors 'none'")
+            && csp.contains("default-src 'none'")
+            && csp.contains("form-action 'self'"),
+        "{csp}"
+    );
+    assert_eq!(home.header("x-frame-options"), Some("DENY"));
+    assert_eq!(home.header("cache-control"), Some("no-store"));
     assert!(
         home.body.contains("simnet") && home.body.contains("7.50 %"),
         "{}",
