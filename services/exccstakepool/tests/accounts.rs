@@ -5,7 +5,10 @@
 
 mod common;
 
-use common::{Chain, Extras, FormClient, chain, pool_for, pool_with, redirects_to, serve_app};
+use common::{
+    Chain, Extras, FormClient, Served, chain, has, redirects_to, serve_pool, served, sign_in,
+    sign_up,
+};
 use exccstakepool::db::Db;
 use exccstakepool::mail::{MailSettings, Mailer, Security};
 use pool_tests::smtp::MailSink;
@@ -45,47 +48,27 @@ fn path_of(link: &str) -> String {
         .to_owned()
 }
 
-fn has(a: &pool_tests::http::Answer, text: &str) {
-    assert!(a.body.contains(text), "expected {text:?} in:\n{}", a.body);
-}
-
-async fn sign_in(b: &mut FormClient, email: &str, password: &str) -> pool_tests::http::Answer {
-    b.get("/signin").await;
-    let form = format!(
-        "email={}&password={}",
-        email.replace('@', "%40"),
-        password.replace(' ', "+")
-    );
-    b.post("/signin", &form).await
+/// A pool that mails through a real relay (STARTTLS, AUTH with `relay_password`).
+async fn relay_pool(name: &str, relay_password: &str) -> (Served, MailSink) {
+    let dir = pool_tests::test_dir(name);
+    let c = chain(dir.path()).await;
+    let sink = tls_sink(&c, dir.path()).await;
+    let extras = Extras {
+        mailer: Some(mailer(&c, &sink, relay_password)),
+        ..Default::default()
+    };
+    (serve_pool(dir, c, extras).await, sink)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn e_mail_flows_through_a_tls_relay() {
-    let dir = pool_tests::test_dir("web-accounts");
-    let c = chain(dir.path()).await;
-    let sink = tls_sink(&c, dir.path()).await;
-    let db_url = format!("sqlite://{}", dir.path().join("pool.db").display());
-    let pool = pool_with(
-        &c,
-        &[&c.spd],
-        &db_url,
-        Extras {
-            mailer: Some(mailer(&c, &sink, RELAY_PASSWORD)),
-            ..Default::default()
-        },
-    )
-    .await;
-    let addr = serve_app(&pool).await;
+    // Everything served stays up (bound) until the test ends.
+    let (served, sink) = relay_pool("web-accounts", RELAY_PASSWORD).await;
+    let (pool, addr) = (&served.pool, served.addr);
     let mut b = FormClient::new(addr);
 
     // Sign-up mails a verification link over TLS; the account cannot sign in before it.
-    b.get("/signup").await;
-    let signed_up = b
-        .post(
-            "/signup",
-            "email=a%40example.org&password=long+enough&password_repeat=long+enough",
-        )
-        .await;
+    let signed_up = sign_up(&mut b, "a@example.org", "long enough").await;
     has(&signed_up, "open the link we sent to a@example.org");
     let verify = sink.nth_to("a@example.org", 1).await;
     assert!(verify.tls, "the relay was reached without TLS");
@@ -248,28 +231,11 @@ async fn e_mail_flows_through_a_tls_relay() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_relay_that_refuses_the_login_loses_no_account() {
-    let dir = pool_tests::test_dir("web-accounts-relay");
-    let c = chain(dir.path()).await;
-    let sink = tls_sink(&c, dir.path()).await;
-    let db_url = format!("sqlite://{}", dir.path().join("pool.db").display());
-    let pool = pool_with(
-        &c,
-        &[&c.spd],
-        &db_url,
-        Extras {
-            mailer: Some(mailer(&c, &sink, "wrong password")),
-            ..Default::default()
-        },
-    )
-    .await;
-    let mut b = FormClient::new(serve_app(&pool).await);
-    b.get("/signup").await;
+    let (served, sink) = relay_pool("web-accounts-relay", "wrong password").await;
+    let (pool, addr) = (&served.pool, served.addr);
+    let mut b = FormClient::new(addr);
     has(
-        &b.post(
-            "/signup",
-            "email=c%40example.org&password=long+enough&password_repeat=long+enough",
-        )
-        .await,
+        &sign_up(&mut b, "c@example.org", "long enough").await,
         "open the link we sent to c@example.org",
     );
     // The account exists; signing in tries to mail a new link and says that it failed.
@@ -289,19 +255,10 @@ async fn a_relay_that_refuses_the_login_loses_no_account() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_relay_accounts_are_active_and_changes_immediate() {
-    let dir = pool_tests::test_dir("web-accounts-nomail");
-    let c = chain(dir.path()).await;
-    let db_url = format!("sqlite://{}", dir.path().join("pool.db").display());
-    let pool = pool_for(&c, &[&c.spd], &db_url).await;
-    let addr = serve_app(&pool).await;
-    let mut b = FormClient::new(addr);
-    b.get("/signup").await;
+    let s = served("web-accounts-nomail").await;
+    let (addr, mut b) = (s.addr, FormClient::new(s.addr));
     redirects_to(
-        &b.post(
-            "/signup",
-            "email=d%40example.org&password=long+enough&password_repeat=long+enough",
-        )
-        .await,
+        &sign_up(&mut b, "d@example.org", "long enough").await,
         "/address",
     );
     has(&b.get("/passwordreset").await, "This pool sends no e-mail");

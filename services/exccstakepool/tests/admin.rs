@@ -5,39 +5,39 @@
 
 mod common;
 
-use common::{FormClient, chain, pool_for, redirects_to, serve_app};
+use common::{Chain, FormClient, has, redirects_to, served, sign_up};
 use pool_tests::filler::Filler;
 use pool_tests::simnet::start_wallet;
 use pool_tests::wait_for;
 use serde_json::json;
 use stakepoold_proto::v1 as pb;
 
-async fn sign_up(b: &mut FormClient, email: &str) {
-    b.get("/signup").await;
-    let form = format!(
-        "email={}&password=long+enough&password_repeat=long+enough",
-        email.replace('@', "%40")
-    );
-    redirects_to(&b.post("/signup", &form).await, "/address");
-}
-
-fn has(a: &pool_tests::http::Answer, text: &str) {
-    assert!(a.body.contains(text), "expected {text:?} in:\n{}", a.body);
+/// The admin-added low-fee tickets a voting node votes.
+async fn added_on_node(c: &Chain) -> Vec<String> {
+    let mut grpc = c.pki.client(c.spd.grpc_port, "web", None).await.unwrap();
+    let r = grpc
+        .get_added_low_fee_tickets(pb::GetAddedLowFeeTicketsRequest {})
+        .await
+        .unwrap();
+    r.into_inner().tickets.into_iter().map(|t| t.hash).collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admins_see_node_status_and_manage_low_fee_tickets() {
-    let dir = pool_tests::test_dir("web-admin");
-    let c = chain(dir.path()).await;
-    let db_url = format!("sqlite://{}", dir.path().join("pool.db").display());
-    let pool = pool_for(&c, &[&c.spd], &db_url).await;
-    let addr = serve_app(&pool).await;
+    let s = served("web-admin").await;
+    let (dir, c, pool, addr) = (&s.dir, &s.c, &s.pool, s.addr);
 
     // Account 1 is the admin (the tests' admin_user_ids); account 2 a user with an address.
     let mut admin = FormClient::new(addr);
-    sign_up(&mut admin, "admin@example.org").await;
+    redirects_to(
+        &sign_up(&mut admin, "admin@example.org", "long enough").await,
+        "/address",
+    );
     let mut user = FormClient::new(addr);
-    sign_up(&mut user, "user@example.org").await;
+    redirects_to(
+        &sign_up(&mut user, "user@example.org", "long enough").await,
+        "/address",
+    );
     user.get("/address").await;
     let (_, pka) = c.users.new_address().await;
     redirects_to(
@@ -156,17 +156,7 @@ async fn admins_see_node_status_and_manage_low_fee_tickets() {
         ),
         (low.as_str(), ticket_address.multisig_address.as_str(), 1)
     );
-    let mut grpc = c.pki.client(c.spd.grpc_port, "web", None).await.unwrap();
-    let on_node = grpc
-        .get_added_low_fee_tickets(pb::GetAddedLowFeeTicketsRequest {})
-        .await
-        .unwrap()
-        .into_inner()
-        .tickets;
-    assert_eq!(
-        on_node.iter().map(|t| t.hash.as_str()).collect::<Vec<_>>(),
-        [low.as_str()]
-    );
+    assert_eq!(added_on_node(c).await, vec![low.clone()]);
     has(
         &admin.get("/admin/status").await,
         "<span id=\"added\">1</span>",
@@ -181,11 +171,5 @@ async fn admins_see_node_status_and_manage_low_fee_tickets() {
         "1 ticket(s) removed",
     );
     assert!(pool.db.low_fee_tickets(0).await.unwrap().is_empty());
-    let on_node = grpc
-        .get_added_low_fee_tickets(pb::GetAddedLowFeeTicketsRequest {})
-        .await
-        .unwrap()
-        .into_inner()
-        .tickets;
-    assert!(on_node.is_empty(), "{on_node:?}");
+    assert!(added_on_node(c).await.is_empty());
 }

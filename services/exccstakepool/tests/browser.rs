@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{chain, pool_for, serve_app};
+use common::served;
 use pool_tests::browser::{self, Browser};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -13,11 +13,9 @@ async fn sign_up_to_ticket_address_in_chromium() {
         eprintln!("SKIPPED: chromium is not installed (tests/run installs it)");
         return;
     }
-    let dir = pool_tests::test_dir("web-browser");
-    let c = chain(dir.path()).await;
-    let db_url = format!("sqlite://{}", dir.path().join("pool.db").display());
-    let pool = pool_for(&c, &[&c.spd], &db_url).await;
-    let base = format!("http://{}", serve_app(&pool).await);
+    let s = served("web-browser").await;
+    let (dir, c, pool) = (&s.dir, &s.c, &s.pool);
+    let base = format!("http://{}", s.addr);
 
     let mut b = Browser::start(dir.path()).await;
     let home = b.open(&format!("{base}/"), "/").await;

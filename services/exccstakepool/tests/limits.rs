@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Extras, FormClient, chain, pool_with, serve_app};
+use common::{Extras, FormClient, chain, serve_pool};
 use exccstakepool::rate_limit::Limits;
 use pool_tests::http::exchange;
 
@@ -19,7 +19,6 @@ async fn guess(b: &mut FormClient, ip: &str) -> pool_tests::http::Answer {
 async fn over_the_limit_a_client_waits_and_others_go_on() {
     let dir = pool_tests::test_dir("web-limits");
     let c = chain(dir.path()).await;
-    let db_url = format!("sqlite://{}", dir.path().join("pool.db").display());
     let limits = Limits {
         form_posts_per_minute: 3,
         api_requests_per_minute: 4,
@@ -29,8 +28,8 @@ async fn over_the_limit_a_client_waits_and_others_go_on() {
         limits,
         ..Default::default()
     };
-    let pool = pool_with(&c, &[&c.spd], &db_url, extras).await;
-    let addr = serve_app(&pool).await;
+    let s = serve_pool(dir, c, extras).await;
+    let addr = s.addr;
 
     let mut b = FormClient::new(addr);
     b.get("/signin").await;

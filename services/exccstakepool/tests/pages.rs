@@ -4,16 +4,13 @@
 
 mod common;
 
-use common::{FormClient, chain, pool_for, redirects_to, serve_app};
+use common::{FormClient, redirects_to, served};
 use pool_tests::http::exchange;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_user_signs_up_registers_an_address_and_votes() {
-    let dir = pool_tests::test_dir("web-pages");
-    let c = chain(dir.path()).await;
-    let db_url = format!("sqlite://{}", dir.path().join("pool.db").display());
-    let pool = pool_for(&c, &[&c.spd], &db_url).await;
-    let addr = serve_app(&pool).await;
+    let s = served("web-pages").await;
+    let (c, pool, addr) = (&s.c, &s.pool, s.addr);
     let mut b = FormClient::new(addr);
 
     let home = b.get("/").await;

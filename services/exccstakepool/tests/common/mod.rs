@@ -101,6 +101,29 @@ pub async fn pool_with(c: &Chain, spds: &[&Stakepoold], db_url: &str, extras: Ex
     })
 }
 
+/// A served pool: its test directory, chain, state (SQLite in the directory) and address.
+pub struct Served {
+    pub dir: tempfile::TempDir,
+    pub c: Chain,
+    pub pool: Arc<Pool>,
+    pub addr: SocketAddr,
+}
+
+/// A fresh chain and the web service served in front of its stakepoold.
+pub async fn served(name: &str) -> Served {
+    let dir = pool_tests::test_dir(name);
+    let c = chain(dir.path()).await;
+    serve_pool(dir, c, Extras::default()).await
+}
+
+/// The web service with `extras` in front of `c`'s stakepoold, served.
+pub async fn serve_pool(dir: tempfile::TempDir, c: Chain, extras: Extras) -> Served {
+    let db_url = format!("sqlite://{}", dir.path().join("pool.db").display());
+    let pool = pool_with(&c, &[&c.spd], &db_url, extras).await;
+    let addr = serve_app(&pool).await;
+    Served { dir, c, pool, addr }
+}
+
 /// Serves the whole web service (API and pages) for `pool` on a free port.
 pub async fn serve_app(pool: &Arc<Pool>) -> std::net::SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -165,4 +188,32 @@ pub fn redirects_to(a: &Answer, to: &str) {
         "{}",
         a.body
     );
+}
+
+/// Asserts that a page contains `text`.
+pub fn has(a: &Answer, text: &str) {
+    assert!(a.body.contains(text), "expected {text:?} in:\n{}", a.body);
+}
+
+/// A form value: `@` and spaces encoded.
+fn form_value(v: &str) -> String {
+    v.replace('@', "%40").replace(' ', "+")
+}
+
+/// Opens the sign-up form and posts it; returns the answer.
+pub async fn sign_up(b: &mut FormClient, email: &str, password: &str) -> Answer {
+    b.get("/signup").await;
+    let (e, p) = (form_value(email), form_value(password));
+    b.post(
+        "/signup",
+        &format!("email={e}&password={p}&password_repeat={p}"),
+    )
+    .await
+}
+
+/// Opens the sign-in form and posts it; returns the answer.
+pub async fn sign_in(b: &mut FormClient, email: &str, password: &str) -> Answer {
+    b.get("/signin").await;
+    let (e, p) = (form_value(email), form_value(password));
+    b.post("/signin", &format!("email={e}&password={p}")).await
 }
