@@ -6,6 +6,7 @@ pub mod address;
 pub mod api;
 pub mod config;
 pub mod db;
+pub mod health;
 pub mod low_fee;
 pub mod mail;
 pub mod passwords;
@@ -25,6 +26,10 @@ pub mod web;
 pub fn app(pool: std::sync::Arc<pool::Pool>) -> axum::Router {
     api::router(std::sync::Arc::clone(&pool))
         .merge(web::router(std::sync::Arc::clone(&pool)))
+        .route(
+            "/healthz",
+            axum::routing::get(health::healthz).with_state(std::sync::Arc::clone(&pool)),
+        )
         .fallback(|| async { (axum::http::StatusCode::NOT_FOUND, "page not found") })
         .layer(axum::middleware::from_fn_with_state(
             pool,

@@ -63,6 +63,9 @@ async fn admins_see_node_status_and_manage_low_fee_tickets() {
     );
     assert!(!user.get("/settings").await.body.contains("/admin/status"));
 
+    let health = FormClient::new(addr).get("/healthz").await;
+    assert_eq!(health.status, 200, "{}", health.body);
+    has(&health, "\"healthy\":true");
     let status = admin.get("/admin/status").await;
     assert_eq!(status.status, 200);
     has(&status, "data-node=\"localhost\"");

@@ -119,6 +119,20 @@ async fn serves_the_api_from_its_database_and_stops_on_sigterm() {
         dir.path().join("pool.db").exists(),
         "the SQLite database was not created"
     );
+    // Its health check says what is wrong: the database works, no voting node answers.
+    let (status, body) = request(addr, "GET", "/healthz", &[], "").await.unwrap();
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(
+        (
+            &v["healthy"],
+            &v["database"],
+            &v["voting_nodes"],
+            &v["voting_nodes_healthy"]
+        ),
+        (&false.into(), &true.into(), &2.into(), &0.into()),
+        "{body}"
+    );
 
     // SAFETY: signalling our own child process.
     unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
