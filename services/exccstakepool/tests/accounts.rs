@@ -6,59 +6,10 @@
 mod common;
 
 use common::{
-    Chain, Extras, FormClient, Served, chain, has, redirects_to, serve_pool, served, sign_in,
-    sign_up,
+    FormClient, RELAY_PASSWORD, has, path_of, redirects_to, relay_pool, served, sign_in, sign_up,
 };
 use exccstakepool::db::Db;
-use exccstakepool::mail::{MailSettings, Mailer, Security};
-use pool_tests::smtp::MailSink;
 use sha2::Digest;
-
-const RELAY_USER: &str = "pool-relay";
-const RELAY_PASSWORD: &str = "relay secret";
-
-fn mailer(c: &Chain, sink: &MailSink, password: &str) -> Mailer {
-    Mailer::new(&MailSettings {
-        host: "127.0.0.1".into(),
-        port: sink.addr.port(),
-        security: Security::StartTls,
-        login: Some((RELAY_USER.into(), password.into())),
-        from: "EXCC pool <pool@pool.example>".parse().unwrap(),
-        ca_pem: Some(c.pki.ca.cert_pem.clone().into_bytes()),
-    })
-    .unwrap()
-}
-
-async fn tls_sink(c: &Chain, dir: &std::path::Path) -> MailSink {
-    let cert = c.pki.ca.issue("smtp", dir);
-    MailSink::start(
-        Some((
-            &std::fs::read_to_string(&cert.cert).unwrap(),
-            &std::fs::read_to_string(&cert.key).unwrap(),
-        )),
-        Some((RELAY_USER, RELAY_PASSWORD)),
-    )
-    .await
-}
-
-/// The path and query of a link in a mail (the pool's public URL is https://pool.example).
-fn path_of(link: &str) -> String {
-    link.strip_prefix("https://pool.example")
-        .unwrap_or_else(|| panic!("{link} is not the pool's"))
-        .to_owned()
-}
-
-/// A pool that mails through a real relay (STARTTLS, AUTH with `relay_password`).
-async fn relay_pool(name: &str, relay_password: &str) -> (Served, MailSink) {
-    let dir = pool_tests::test_dir(name);
-    let c = chain(dir.path()).await;
-    let sink = tls_sink(&c, dir.path()).await;
-    let extras = Extras {
-        mailer: Some(mailer(&c, &sink, relay_password)),
-        ..Default::default()
-    };
-    (serve_pool(dir, c, extras).await, sink)
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn e_mail_flows_through_a_tls_relay() {

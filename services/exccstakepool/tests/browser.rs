@@ -1,10 +1,12 @@
 //! The web UI in a real browser (headless Chromium, its own cookies, CSRF tokens, redirects,
 //! Origin/Sec-Fetch headers): a visitor signs up, submits a public-key address, sees the
-//! ticket address the voting node imported, saves vote bits and finds the API token.
+//! ticket address the voting node imported, saves vote bits and finds the API token; with a
+//! mail relay, a visitor confirms the address from the e-mailed link and resets a
+//! forgotten password through the pages.
 
 mod common;
 
-use common::served;
+use common::{RELAY_PASSWORD, path_of, relay_pool, served};
 use pool_tests::browser::{self, Browser};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -72,4 +74,73 @@ async fn sign_up_to_ticket_address_in_chromium() {
         .unwrap()
         .unwrap();
     assert_eq!(token.as_str(), Some(stored.api_token.as_str()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn e_mailed_links_confirm_and_reset_in_chromium() {
+    if !browser::available() {
+        eprintln!("SKIPPED: chromium is not installed (tests/run installs it)");
+        return;
+    }
+    let (s, sink) = relay_pool("web-browser-mail", RELAY_PASSWORD).await;
+    let base = format!("http://{}", s.addr);
+    let mut b = Browser::start(s.dir.path()).await;
+
+    b.open(&format!("{base}/signup"), "/signup").await;
+    b.fill("email", "dave@example.org").await;
+    b.fill("password", "first password").await;
+    b.fill("password_repeat", "first password").await;
+    b.click("submit").await;
+    let message = "document.readyState === 'complete' && document.getElementById('message') ? document.getElementById('message').innerText : null";
+    assert!(
+        b.wait_for_text(message)
+            .await
+            .contains("open the link we sent")
+    );
+    let link = path_of(
+        &sink
+            .nth_to("dave@example.org", 1)
+            .await
+            .link("/emailverify")
+            .unwrap(),
+    );
+    let confirmed = b.open(&format!("{base}{link}"), "/emailverify").await;
+    assert!(
+        confirmed.contains("Your e-mail address is confirmed"),
+        "{confirmed}"
+    );
+
+    // Forgot the password: from the sign-in page to the reset form, the mail, the new one.
+    b.open(&format!("{base}/signin"), "/signin").await;
+    b.click("forgot").await;
+    b.wait_for_page("/passwordreset").await;
+    b.fill("email", "dave@example.org").await;
+    b.click("submit").await;
+    assert!(
+        b.wait_for_text(message)
+            .await
+            .contains("If dave@example.org belongs to an account")
+    );
+    let link = path_of(
+        &sink
+            .nth_to("dave@example.org", 2)
+            .await
+            .link("/passwordupdate")
+            .unwrap(),
+    );
+    b.open(&format!("{base}{link}"), "/passwordupdate").await;
+    b.fill("password", "second password").await;
+    b.fill("password_repeat", "second password").await;
+    b.click("submit").await;
+    assert!(
+        b.wait_for_text(message)
+            .await
+            .contains("Your password is changed")
+    );
+
+    b.open(&format!("{base}/signin"), "/signin").await;
+    b.fill("email", "dave@example.org").await;
+    b.fill("password", "second password").await;
+    b.click("submit").await;
+    b.wait_for_page("/address").await;
 }

@@ -7,12 +7,13 @@ use std::sync::Arc;
 
 use excc_chain::Network;
 use exccstakepool::db::Db;
-use exccstakepool::mail::Mailer;
+use exccstakepool::mail::{MailSettings, Mailer, Security};
 use exccstakepool::pool::{Pool, PoolSettings};
 use exccstakepool::rate_limit::Limits;
 use exccstakepool::voting_nodes::{NodeAddress, NodeTls, VotingNodes};
 use pool_tests::http::{Answer, exchange};
 use pool_tests::simnet::{Daemon, start_node, start_pool_wallet, start_wallet};
+use pool_tests::smtp::MailSink;
 use pool_tests::stakepoold::{PoolPki, Stakepoold};
 use serde_json::json;
 
@@ -216,4 +217,50 @@ pub async fn sign_in(b: &mut FormClient, email: &str, password: &str) -> Answer 
     b.get("/signin").await;
     let (e, p) = (form_value(email), form_value(password));
     b.post("/signin", &format!("email={e}&password={p}")).await
+}
+
+pub const RELAY_USER: &str = "pool-relay";
+pub const RELAY_PASSWORD: &str = "relay secret";
+
+pub fn mailer(c: &Chain, sink: &MailSink, password: &str) -> Mailer {
+    Mailer::new(&MailSettings {
+        host: "127.0.0.1".into(),
+        port: sink.addr.port(),
+        security: Security::StartTls,
+        login: Some((RELAY_USER.into(), password.into())),
+        from: "EXCC pool <pool@pool.example>".parse().unwrap(),
+        ca_pem: Some(c.pki.ca.cert_pem.clone().into_bytes()),
+    })
+    .unwrap()
+}
+
+pub async fn tls_sink(c: &Chain, dir: &std::path::Path) -> MailSink {
+    let cert = c.pki.ca.issue("smtp", dir);
+    MailSink::start(
+        Some((
+            &std::fs::read_to_string(&cert.cert).unwrap(),
+            &std::fs::read_to_string(&cert.key).unwrap(),
+        )),
+        Some((RELAY_USER, RELAY_PASSWORD)),
+    )
+    .await
+}
+
+/// The path and query of a link in a mail (the pool's public URL is https://pool.example).
+pub fn path_of(link: &str) -> String {
+    link.strip_prefix("https://pool.example")
+        .unwrap_or_else(|| panic!("{link} is not the pool's"))
+        .to_owned()
+}
+
+/// A pool that mails through a real relay (STARTTLS, AUTH with `relay_password`).
+pub async fn relay_pool(name: &str, relay_password: &str) -> (Served, MailSink) {
+    let dir = pool_tests::test_dir(name);
+    let c = chain(dir.path()).await;
+    let sink = tls_sink(&c, dir.path()).await;
+    let extras = Extras {
+        mailer: Some(mailer(&c, &sink, relay_password)),
+        ..Default::default()
+    };
+    (serve_pool(dir, c, extras).await, sink)
 }
