@@ -81,6 +81,11 @@ async fn main() -> anyhow::Result<()> {
             if let Err(e) = exccstakepool::sync::sync_nodes(&syncing).await {
                 tracing::warn!("voting-node sync: {e}");
             }
+            match syncing.db.prune_expired(Db::now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(rows = n, "expired links and tickets deleted"),
+                Err(e) => tracing::warn!("deleting expired links: {e}"),
+            }
         }
     });
     let app =

@@ -122,6 +122,21 @@ async fn accounts(db: &Db, alice: i64, bob: i64) {
     let b = db.user(bob).await.unwrap().unwrap();
     assert_eq!((b.email.as_str(), b.session_epoch), ("bob@new.example", 2));
     assert_eq!(db.email_change("hash-c").await.unwrap(), None);
+
+    // Expired links go; live ones stay.
+    db.add_password_reset(alice, "hash-old", 10, 20)
+        .await
+        .unwrap();
+    db.add_password_reset(alice, "hash-live", 10, 9000)
+        .await
+        .unwrap();
+    db.add_email_change(alice, "a@old.example", "hash-c-old", 10, 20)
+        .await
+        .unwrap();
+    assert_eq!(db.prune_expired(1000).await.unwrap(), 2);
+    assert_eq!(db.password_reset("hash-old").await.unwrap(), None);
+    assert!(db.password_reset("hash-live").await.unwrap().is_some());
+    assert_eq!(db.email_change("hash-c-old").await.unwrap(), None);
     assert_eq!(db.user(alice).await.unwrap().unwrap().session_epoch, 0);
 }
 

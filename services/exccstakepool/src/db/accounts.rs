@@ -182,6 +182,26 @@ impl Db {
     }
 }
 
+impl Db {
+    /// Deletes password-reset links, pending e-mail changes and admin-added low-fee tickets
+    /// that expired before `now`; returns how many rows went.
+    pub async fn prune_expired(&self, now: i64) -> Result<u64, DbError> {
+        let mut pruned = 0;
+        for q in [
+            "DELETE FROM password_resets WHERE expires < ?",
+            "DELETE FROM email_changes WHERE expires < ?",
+            "DELETE FROM low_fee_tickets WHERE expires < ?",
+        ] {
+            pruned += sqlx::query(q)
+                .bind(now)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+        }
+        Ok(pruned)
+    }
+}
+
 fn link(r: &sqlx::any::AnyRow) -> Result<Link, sqlx::Error> {
     Ok(Link {
         user_id: r.try_get("user_id")?,
