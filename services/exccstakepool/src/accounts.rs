@@ -62,6 +62,10 @@ impl From<CreateError> for AccountError {
     }
 }
 
+/// Checked for sign-ins of unknown addresses (a password nobody has).
+static UNKNOWN_ACCOUNT_HASH: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| passwords::hash(&hex::encode(crate::token::random_bytes::<16>())));
+
 /// A new link token and the hash the database keeps.
 fn new_link() -> (String, String) {
     let token = hex::encode(crate::token::random_bytes::<32>());
@@ -162,7 +166,12 @@ pub async fn sign_in(pool: &Pool, email: &str, password: &str) -> Result<User, A
     let user = pool.db.user_by_email(email).await?;
     let user = match user {
         Some(u) if passwords::verify(password, &u.password_hash) => u,
-        _ => return Err(AccountError::WrongLogin),
+        Some(_) => return Err(AccountError::WrongLogin),
+        None => {
+            // As slow as a wrong password: the answer time does not tell who has an account.
+            passwords::verify(password, &UNKNOWN_ACCOUNT_HASH);
+            return Err(AccountError::WrongLogin);
+        }
     };
     if !user.email_verified && pool.mailer.is_some() {
         if verification_mail_due(pool, &user).await? {
