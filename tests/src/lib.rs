@@ -2,6 +2,7 @@
 //! simulated exccd/exccwallet, stakepoold) as separate processes on free ports,
 //! with real TLS, and talks to them with the project's own clients.
 
+pub mod bench;
 pub mod browser;
 pub mod filler;
 pub mod http;

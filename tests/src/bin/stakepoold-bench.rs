@@ -15,6 +15,7 @@ use excc_chain::hd::EXTERNAL_BRANCH;
 use excc_chain::script::pool_ticket_multisig;
 use excc_chain::{ExtendedKey, Network};
 use futures_util::StreamExt;
+use pool_tests::bench::{arg, metric};
 use pool_tests::filler::Filler;
 use pool_tests::simnet::{
     Daemon, mempool_votes, start_node, start_pool_wallet, start_wallet, tip_winners,
@@ -22,22 +23,6 @@ use pool_tests::simnet::{
 use pool_tests::stakepoold::{PoolPki, Stakepoold};
 use serde_json::json;
 use stakepoold_proto::v1 as pb;
-
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn metric(name: &str, value: f64, unit: &str) {
-    println!(
-        "{}",
-        json!({"metric": name, "value": (value * 1000.0).round() / 1000.0, "unit": unit})
-    );
-}
 
 fn peak_rss_mib(pid: u32) -> f64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
@@ -85,9 +70,9 @@ async fn mine_voting_by_hand(node: &Daemon, wallet: &Daemon, filler: &mut Filler
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let users = arg("--users", 10_000);
-    let tickets = arg("--tickets", 40_960);
-    let blocks = arg("--blocks", 50);
+    let users = arg("--users", 10_000usize);
+    let tickets = arg("--tickets", 40_960usize);
+    let blocks = arg("--blocks", 50usize);
     let dir = tempfile::Builder::new()
         .prefix("stakepoold-bench-")
         .tempdir()?;

@@ -18,29 +18,13 @@ use exccstakepool::pool::{Pool, PoolSettings};
 use exccstakepool::rate_limit::Limits;
 use exccstakepool::voting_nodes::{NodeTls, VotingNodes};
 use exccstakepool::{passwords, token};
+use pool_tests::bench::{arg, metric};
 use pool_tests::http::request;
-use serde_json::json;
 
 const SECRET: &[u8] = b"web-bench api secret, 32 bytes or more";
 /// The sample configuration's simnet keys (only their format matters here).
 const COLD_XPUB: &str = "spubVVgtUGC2A9Vgfv7m73ei6ZdHALcmzfany7EChC337inwFm3fXNv5JiqGonPTBuByW9H3iVpqyv9B7PmBMpHTrKYbPCJ7s17rTysbSkGM4iD";
 const VOTING_XPUB: &str = "spubVVrpcffyy5wLKbchhdnbi8Bp39fjgEoRZTW61hEFW1WAFsFc6JbetBKwA6baXhrzWAUQCMiWY3AtWQ9FWzTfRnTAdBpsvCQKzrxHK3pG54o";
-
-fn arg(name: &str, default: u64) -> u64 {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn metric(name: &str, value: f64, unit: &str) {
-    println!(
-        "{}",
-        json!({"metric": name, "value": (value * 1000.0).round() / 1000.0, "unit": unit})
-    );
-}
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
@@ -114,9 +98,9 @@ async fn serve(pool: &Arc<Pool>) -> anyhow::Result<SocketAddr> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let users = arg("--users", 2000);
-    let clients = arg("--clients", 16);
-    let secs = arg("--secs", 5);
+    let users = arg("--users", 2000u64);
+    let clients = arg("--clients", 16u64);
+    let secs = arg("--secs", 5u64);
     let dir = tempfile::tempdir()?;
     let (pool, tokens) = pool_with_users(dir.path(), users).await?;
     let addr = serve(&pool).await?;
