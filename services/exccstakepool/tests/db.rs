@@ -1,6 +1,7 @@
 //! The database layer on both engines it supports: SQLite (a file) and a real MariaDB
 //! server (private instance). The same scenario runs on each.
 
+use exccstakepool::db::low_fee::AddedTicket;
 use exccstakepool::db::users::{CreateError, TicketAddress};
 use exccstakepool::db::{Db, latest_schema, schema_version};
 use pool_tests::mariadb::{self, MariaDb};
@@ -72,6 +73,32 @@ async fn scenario(url: &str) {
     );
     assert_eq!(db.user_counts().await.unwrap(), (2, 1));
     accounts(&db, alice, bob).await;
+    low_fee(&db, alice).await;
+}
+
+/// Admin-added low-fee tickets: added once, listed until they expire, removed by hash.
+async fn low_fee(db: &Db, admin: i64) {
+    let ticket = |n: u8, expires| AddedTicket {
+        hash: hex::encode([n; 32]),
+        address: format!("ScMultisig{n}"),
+        added_by: admin,
+        expires,
+    };
+    assert!(db.add_low_fee_ticket(&ticket(1, 5000), 100).await.unwrap());
+    assert!(db.add_low_fee_ticket(&ticket(2, 500), 100).await.unwrap());
+    // The same ticket again: not added twice.
+    assert!(!db.add_low_fee_ticket(&ticket(1, 6000), 200).await.unwrap());
+    assert_eq!(
+        db.low_fee_tickets(0).await.unwrap(),
+        [ticket(1, 5000), ticket(2, 500)]
+    );
+    assert_eq!(db.low_fee_tickets(1000).await.unwrap(), [ticket(1, 5000)]);
+    let removed = db
+        .remove_low_fee_tickets(&[ticket(2, 0).hash, "no such".into()])
+        .await
+        .unwrap();
+    assert_eq!(removed, 1);
+    assert_eq!(db.low_fee_tickets(0).await.unwrap(), [ticket(1, 5000)]);
 }
 
 /// The e-mail flows' links and changes.
