@@ -4,7 +4,6 @@
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
@@ -130,18 +129,8 @@ impl MailSink {
 
     /// Waits (up to 30 s) until `to` has received `n` messages; returns the `n`th.
     pub async fn nth_to(&self, to: &str, n: usize) -> Mail {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(m) = self.to(to).get(n - 1) {
-                return m.clone();
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no message #{n} to {to}; got {:?}",
-                self.all()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        let what = format!("message #{n} to {to}");
+        crate::wait_for(30, &what, || async { self.to(to).get(n - 1).cloned() }).await
     }
 }
 
