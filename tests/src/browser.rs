@@ -74,6 +74,12 @@ impl Browser {
 
     /// One DevTools command; its result.
     pub async fn call(&mut self, method: &str, params: Value) -> Value {
+        let v = self.try_call(method, params).await;
+        v.unwrap_or_else(|e| panic!("{method}: {e}"))
+    }
+
+    /// One DevTools command; its result, or the error Chromium answered.
+    async fn try_call(&mut self, method: &str, params: Value) -> Result<Value, Value> {
         let id = self.next_id;
         self.next_id += 1;
         let msg = json!({ "id": id, "method": method, "params": params }).to_string();
@@ -90,8 +96,10 @@ impl Browser {
             let Message::Text(text) = m else { continue };
             let v: Value = serde_json::from_str(&text).expect("DevTools JSON");
             if v["id"] == id {
-                assert!(v.get("error").is_none(), "{method}: {v}");
-                return v["result"].clone();
+                return match v.get("error") {
+                    Some(e) => Err(e.clone()),
+                    None => Ok(v["result"].clone()),
+                };
             }
         }
     }
@@ -117,25 +125,39 @@ impl Browser {
         self.wait_for_text(&js).await
     }
 
-    /// Waits until `js` evaluates to a string and returns it. Evaluated atomically, so it
-    /// fails harmlessly (and is retried) while a navigation replaces the document.
+    /// Waits until `js` evaluates to a string and returns it. The page itself re-checks `js`
+    /// every 20 ms and answers when it holds; a navigation that replaces the
+    /// document ends that wait with an error, and the wait starts again in the new one.
+    /// Gives up after 30 s.
     pub async fn wait_for_text(&mut self, js: &str) -> String {
+        let waiting = format!(
+            "new Promise(resolve => {{ const check = () => {{ let v = null; try {{ v = ({js}); }} catch (e) {{}} if (typeof v === 'string') resolve(v); else setTimeout(check, 20); }}; check(); }})"
+        );
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let r = self
-                .call(
+                .try_call(
                     "Runtime.evaluate",
-                    json!({ "expression": js, "returnByValue": true }),
+                    json!({ "expression": waiting, "returnByValue": true, "awaitPromise": true }),
                 )
                 .await;
-            if r.get("exceptionDetails").is_none()
+            if let Ok(r) = &r
+                && r.get("exceptionDetails").is_none()
                 && let Some(text) = r["result"]["value"].as_str()
             {
                 return text.to_owned();
             }
-            assert!(Instant::now() < deadline, "waited 30 s for {js}: {r}");
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            assert!(Instant::now() < deadline, "waited 30 s for {js}: {r:?}");
         }
+    }
+
+    /// Waits until a loaded page shows a message (`#message`, set by every form answer);
+    /// returns its text.
+    pub async fn wait_for_message(&mut self) -> String {
+        self.wait_for_text(
+            "document.readyState === 'complete' && document.getElementById('message') ? document.getElementById('message').innerText : null",
+        )
+        .await
     }
 
     /// Opens `url` and waits until the page at `path` has loaded.

@@ -8,6 +8,7 @@ mod common;
 
 use common::{RELAY_PASSWORD, path_of, relay_pool, served};
 use pool_tests::browser::{self, Browser};
+use pool_tests::smtp::MailSink;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_up_to_ticket_address_in_chromium() {
@@ -56,11 +57,7 @@ async fn sign_up_to_ticket_address_in_chromium() {
     b.fill("votebits-input", "1").await;
     b.click("submit").await;
     // The answer is /voting again, now with a message.
-    let message = b
-        .wait_for_text(
-            "document.readyState === 'complete' && document.getElementById('message') ? document.getElementById('message').innerText : null",
-        )
-        .await;
+    let message = b.wait_for_message().await;
     assert_eq!(message, "Voting preferences saved.");
 
     b.open(&format!("{base}/settings"), "/settings").await;
@@ -74,6 +71,16 @@ async fn sign_up_to_ticket_address_in_chromium() {
         .unwrap()
         .unwrap();
     assert_eq!(token.as_str(), Some(stored.api_token.as_str()));
+}
+
+/// The path of the link to `path` in dave's `n`th mail.
+async fn mailed_link(sink: &MailSink, n: usize, path: &str) -> String {
+    let mail = sink.nth_to("dave@example.org", n).await;
+    path_of(
+        &mail
+            .link(path)
+            .unwrap_or_else(|| panic!("no {path} link in {mail:?}")),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -91,19 +98,8 @@ async fn e_mailed_links_confirm_and_reset_in_chromium() {
     b.fill("password", "first password").await;
     b.fill("password_repeat", "first password").await;
     b.click("submit").await;
-    let message = "document.readyState === 'complete' && document.getElementById('message') ? document.getElementById('message').innerText : null";
-    assert!(
-        b.wait_for_text(message)
-            .await
-            .contains("open the link we sent")
-    );
-    let link = path_of(
-        &sink
-            .nth_to("dave@example.org", 1)
-            .await
-            .link("/emailverify")
-            .unwrap(),
-    );
+    assert!(b.wait_for_message().await.contains("open the link we sent"));
+    let link = mailed_link(&sink, 1, "/emailverify").await;
     let confirmed = b.open(&format!("{base}{link}"), "/emailverify").await;
     assert!(
         confirmed.contains("Your e-mail address is confirmed"),
@@ -117,23 +113,17 @@ async fn e_mailed_links_confirm_and_reset_in_chromium() {
     b.fill("email", "dave@example.org").await;
     b.click("submit").await;
     assert!(
-        b.wait_for_text(message)
+        b.wait_for_message()
             .await
             .contains("If dave@example.org belongs to an account")
     );
-    let link = path_of(
-        &sink
-            .nth_to("dave@example.org", 2)
-            .await
-            .link("/passwordupdate")
-            .unwrap(),
-    );
+    let link = mailed_link(&sink, 2, "/passwordupdate").await;
     b.open(&format!("{base}{link}"), "/passwordupdate").await;
     b.fill("password", "second password").await;
     b.fill("password_repeat", "second password").await;
     b.click("submit").await;
     assert!(
-        b.wait_for_text(message)
+        b.wait_for_message()
             .await
             .contains("Your password is changed")
     );

@@ -337,8 +337,8 @@ pub async fn settings_post(State(pool): St, headers: HeaderMap, Form(f): Fields)
     let (message, class) = match outcome {
         Ok(m) => {
             // The change ended older sessions; this browser continues in a new one.
-            if let Ok(Some(now)) = pool.db.user(u.id).await {
-                v.session = Session::new(u.id, now.session_epoch, Db::now());
+            if let Ok(Some(changed)) = pool.db.user(u.id).await {
+                v.session = Session::new(u.id, changed.session_epoch, Db::now());
             }
             (m, OK)
         }
