@@ -158,7 +158,20 @@ async fn connect(addr: &str, cert: &Path, name: &str, user: &str, pass: &str) ->
     RpcClient::http(ClientConfig::new(addr, user, pass, pinned), name)
 }
 
+/// A node with a transaction index (`txindex=1`, as poolctl configures exccd).
 pub async fn start_node(root: &std::path::Path, name: &str, extra: &[String]) -> Daemon {
+    let mut with_index = vec!["--txindex".to_string()];
+    with_index.extend_from_slice(extra);
+    start_node_without_txindex(root, name, &with_index).await
+}
+
+/// A node as exccd starts by default: mined transactions are not served by
+/// `getrawtransaction` (-32603).
+pub async fn start_node_without_txindex(
+    root: &std::path::Path,
+    name: &str,
+    extra: &[String],
+) -> Daemon {
     let dir = root.join(name);
     std::fs::create_dir_all(&dir).unwrap();
     let addr = format!("127.0.0.1:{}", free_port());

@@ -264,6 +264,39 @@ async fn check_ws_notifications(f: &Fixture) {
         Notification::WinningTickets { height: 159, tickets, .. } if tickets.contains(&ticket))));
 }
 
+/// After an exccd restart: the pushed notifications (the tip's winners again,
+/// then three blocks) reach the session typed and in order.
+async fn check_ws_reconnect(f: &Fixture) {
+    let pushed: Vec<String> = f.json["frames"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v.as_str())
+        .filter(|t| t.contains("\"method\""))
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(pushed.len(), 16);
+    let (_srv, _session, mut rx, _) = subscribed_session(pushed.clone()).await;
+    let mut heights = Vec::new();
+    for frame in &pushed {
+        let want: serde_json::Value = serde_json::from_str(frame).unwrap();
+        match next_event(&mut rx).await {
+            Event::Notification(n) => {
+                assert_eq!(n.method(), want["method"].as_str().unwrap());
+                if let Notification::WinningTickets {
+                    height, tickets, ..
+                } = n
+                {
+                    assert_eq!(tickets.len(), 5);
+                    heights.push(height);
+                }
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(heights, [544, 544, 545, 546, 547, 547]);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_fixture_against_a_local_server() {
     let node_srv = HttpFixtureServer::start(Kind::P256Ca).await;
@@ -278,6 +311,7 @@ async fn every_fixture_against_a_local_server() {
             "node-ws-authenticate.json" => check_ws_authenticate(f).await,
             "node-ws-subscribe.json" => check_ws_subscribe(f).await,
             "node-ws-notifications.json" => check_ws_notifications(f).await,
+            "node-ws-reconnect.json" => check_ws_reconnect(f).await,
             _ if f.request().is_some() && f.json.get("response_raw").is_some() => {
                 let srv = if f.is_wallet() {
                     &wallet_srv

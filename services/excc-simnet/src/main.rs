@@ -1,5 +1,5 @@
 use clap::Parser;
-use excc_simnet::cli::{Cli, Cmd, merged_args};
+use excc_simnet::cli::{Cli, Cmd, merged_args, strip_ignored};
 
 fn main() {
     let argv = match merged_args(std::env::args().collect()) {
@@ -9,6 +9,7 @@ fn main() {
             std::process::exit(2);
         }
     };
+    let (argv, ignored) = strip_ignored(argv);
     let cli = Cli::parse_from(argv);
     let level = match &cli.cmd {
         Cmd::Node(a) => a.debuglevel.clone(),
@@ -33,6 +34,9 @@ fn main() {
         .with_writer(std::io::stderr)
         .with_ansi(false)
         .init();
+    for flag in ignored {
+        tracing::info!("--{flag} has no meaning in the simulator; accepted and ignored");
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

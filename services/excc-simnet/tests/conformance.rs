@@ -185,7 +185,7 @@ fn every_captured_exchange_has_the_same_structure() {
 
 async fn scenario() {
     let mut c = Conf::new();
-    let pool = Pool::start("conf").await;
+    let mut pool = Pool::start("conf").await;
     let (node, wallet) = (&pool.node, &pool.wallet);
 
     // Three unrelated imported scripts, as the captured wallet had.
@@ -573,6 +573,18 @@ async fn scenario() {
         json!([hash, height, winners[0], 1, "0a000000"]),
     )
     .await;
+    // The captured ticket voted to a key of the wallet's account "solo"; ours
+    // are in "default" (the message names the key's account).
+    c.subst.push((
+        "wallet locked: solo".into(),
+        "wallet locked: default".into(),
+    ));
+    c.http(
+        wallet,
+        "wallet-generatevote-locked-p2pkh",
+        json!([hash, height, winners[1], 1, "0a000000"]),
+    )
+    .await;
     c.http(
         wallet,
         "wallet-getnewaddress-locked",
@@ -646,6 +658,8 @@ async fn scenario() {
     assert_eq!(all["invalid"], json!([low]));
     assert!(statuses.contains("missed"), "{all}");
 
+    edge_cases_of_the_real_software(&mut c, &mut pool, &p2sh, &redeem, &fee_addr, &good).await;
+
     // Every fixture file was exercised.
     let all_files: BTreeSet<String> = std::fs::read_dir(&c.dir)
         .unwrap()
@@ -660,4 +674,269 @@ async fn scenario() {
         c.failures.len(),
         c.failures.join("\n")
     );
+}
+
+/// The later captures (ids from 2001): no transaction index, a locked wallet's
+/// unsigned multisig vote, second votes for a voted ticket, a low-fee ticket
+/// voted anyway, and an exccd restart seen from a new websocket.
+async fn edge_cases_of_the_real_software(
+    c: &mut Conf,
+    pool: &mut Pool,
+    p2sh: &str,
+    redeem: &str,
+    fee_addr: &str,
+    mined_ticket: &str,
+) {
+    let (node, wallet) = (&pool.node, &pool.wallet);
+    let pool_ref = &*pool;
+
+    // exccd without --txindex (a follower of the same chain): mined
+    // transactions are refused with -32603, verbose or not.
+    {
+        let leader = format!("--connect={}", node.addr);
+        let cafile = format!("--peercafile={}", node.cert.display());
+        let plain = start_node_without_txindex("conf-notxindex", &[&leader, &cafile]).await;
+        same_tip(node, &plain).await;
+        c.http(
+            &plain,
+            "node-getrawtransaction-notxindex",
+            json!([mined_ticket, 1]),
+        )
+        .await;
+        c.http(
+            &plain,
+            "node-getrawtransaction-notxindex-hex",
+            json!([mined_ticket, 0]),
+        )
+        .await;
+    }
+    c.http(node, "node-rebroadcastwinners-http", json!([]))
+        .await;
+
+    // Pool tickets (10 paying the fee, 10 low-fee) until one of each wins.
+    let buy = |fee: f64| async move {
+        let v = wallet
+            .ok(
+                "purchaseticket",
+                json!(["default", 100000, 1, p2sh, 10, fee_addr, fee]),
+            )
+            .await;
+        v.as_array().unwrap().iter().map(s).collect::<Vec<String>>()
+    };
+    let paying = buy(7.5).await;
+    let low = buy(1.0).await;
+    pool_ref.mine(17).await;
+    let ticket = wait_for_winner(pool_ref, &paying).await;
+    let (hash, height, winners) = pool_ref.winners().await;
+
+    // Locked: an unsigned vote (no error), which exccd refuses by its script.
+    c.http(wallet, "wallet-walletlock", json!([])).await;
+    c.subst.push((
+        "000f9cf29a3268c7d22425317aebe058c004ecdf207ca234f47fa80fc3297005".into(),
+        hash.clone(),
+    ));
+    c.subst.push((
+        "e17cdade3ace5bde656708bfa2b7d468069d4e299a5dc8ff4c147cb111fb55b2".into(),
+        ticket.clone(),
+    ));
+    let unsigned = s(&c
+        .http(
+            wallet,
+            "wallet-generatevote-locked-multisig",
+            json!([hash, height, ticket, 1, "0a000000"]),
+        )
+        .await["hex"]);
+    let unsigned_tx = excc_chain::Transaction::from_hex(&unsigned).unwrap();
+    let pushed_redeem = format!("{:02x}{redeem}", redeem.len() / 2);
+    assert_eq!(
+        hex::encode(&unsigned_tx.inputs[1].signature_script),
+        pushed_redeem,
+        "a locked wallet's multisig vote carries only the redeem script"
+    );
+    let ticket_raw = node.ok("getrawtransaction", json!([ticket, 1])).await;
+    c.subst.push((
+        "6bad4db1e6bc0f3ca52bb72077ca1af7ad1942cc187b651badac80a0814f7b9a".into(),
+        unsigned_tx.txid.to_string(),
+    ));
+    c.subst.push(("47512102e282e1783ca766bfb7e6934cf9fb3e254c404328586b054b0cc5fb3fbac56276210284e113c54a0985ec0927388de1db02a1801d5f0de156b1d7a7ee2f172dc4025a52ae".into(), pushed_redeem));
+    c.subst.push((
+        "baa914f8f7524b07508baeb3b5f40aded4e86e182210bc87".into(),
+        s(&ticket_raw["vout"][0]["scriptPubKey"]["hex"]),
+    ));
+    c.http(
+        node,
+        "node-sendrawtransaction-unsigned-vote",
+        json!([unsigned]),
+    )
+    .await;
+
+    // Unlocked: the signed vote has the same txid and is accepted.
+    wallet.ok("walletpassphrase", json!(["password", 0])).await;
+    let signed = s(&c
+        .http(
+            wallet,
+            "wallet-generatevote-unlocked-multisig",
+            json!([hash, height, ticket, 1, "0a000000"]),
+        )
+        .await["hex"]);
+    let first = c
+        .http_s(node, "node-sendrawtransaction-first-vote", json!([signed]))
+        .await;
+    assert_eq!(first, unsigned_tx.txid.to_string());
+
+    // A different vote for the same ticket while the first is in the mempool.
+    let second = s(&wallet
+        .ok("generatevote", json!([hash, height, ticket, 5, "0a000000"]))
+        .await["hex"]);
+    let second_id = excc_chain::Transaction::from_hex(&second).unwrap().txid;
+    c.subst.push((
+        "6239c55dd05c7ad4eea3c52de12cf3c0de4f3494403a97e9cfb97b515513f2b4".into(),
+        second_id.to_string(),
+    ));
+    c.subst
+        .push(("(height 523)".into(), format!("(height {height})")));
+    c.http(node, "node-sendrawtransaction-second-vote", json!([second]))
+        .await;
+
+    // The first vote mined: the second is an orphan, the first "exists".
+    for t in winners.iter().filter(|t| **t != ticket) {
+        let v = wallet
+            .ok("generatevote", json!([hash, height, t, 1, "0a000000"]))
+            .await;
+        let _ = node.call("sendrawtransaction", json!([v["hex"]])).await;
+    }
+    node.ok("generate", json!([1])).await;
+    c.http(
+        node,
+        "node-sendrawtransaction-vote-spent-ticket",
+        json!([second]),
+    )
+    .await;
+    c.http(
+        node,
+        "node-sendrawtransaction-mined-vote-again",
+        json!([signed]),
+    )
+    .await;
+
+    // A low-fee ticket voted anyway stays under `invalid` only.
+    let voted_low = wait_for_winner(pool_ref, &low).await;
+    pool_ref.mine(2).await;
+    let info = c
+        .http(
+            wallet,
+            "wallet-stakepooluserinfo-lowfee-voted",
+            json!([p2sh]),
+        )
+        .await;
+    assert!(
+        info["invalid"]
+            .as_array()
+            .unwrap()
+            .contains(&json!(voted_low)),
+        "{info}"
+    );
+    assert!(
+        !info["tickets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["ticket"] == json!(voted_low)),
+        "a voted low-fee ticket is not listed as voted: {info}"
+    );
+
+    exccd_restart(c, pool).await;
+}
+
+/// Mines (voting every winner) until one of `candidates` wins at the tip; returns it.
+async fn wait_for_winner(pool: &Pool, candidates: &[String]) -> String {
+    for _ in 0..400 {
+        let (_, _, winners) = pool.winners().await;
+        if let Some(t) = winners.iter().find(|w| candidates.contains(w)) {
+            return t.clone();
+        }
+        pool.mine_one(0).await;
+    }
+    panic!("none of {} tickets won in 400 blocks", candidates.len());
+}
+
+/// exccd restarted: a new websocket gets nothing of the blocks before, the
+/// tip's winners on `rebroadcastwinners` (after its null reply), then every
+/// new block in exccd's order.
+async fn exccd_restart(c: &mut Conf, pool: &mut Pool) {
+    let f = c.load("node-ws-reconnect");
+    let want: Vec<String> = f["frames"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    pool.node.restart_in_place().await;
+    let mut ws = ws_connect(&pool.node, true).await;
+    for (id, m) in [
+        (3000, "notifyblocks"),
+        (3001, "notifywinningtickets"),
+        (3002, "notifynewtickets"),
+        (3003, "notifyspentandmissedtickets"),
+    ] {
+        send(
+            &mut ws,
+            &json!({"jsonrpc":"1.0","id":id,"method":m,"params":[]}),
+        )
+        .await;
+    }
+    let mut got = Vec::new();
+    for _ in 0..4 {
+        got.push(next_text(&mut ws).await.unwrap_or_default());
+    }
+    let mut ids: Vec<u64> = got
+        .iter()
+        .filter_map(|g| serde_json::from_str::<Value>(g).ok()?["id"].as_u64())
+        .collect();
+    ids.sort();
+    if ids != [3000, 3001, 3002, 3003] {
+        c.fail("node-ws-reconnect", format!("subscription replies {got:?}"));
+    }
+    // Frames 4-5 came from another client's (a wallet's) rebroadcast requests.
+    let rebroadcast = json!({"jsonrpc":"1.0","id":3004,"method":"rebroadcastwinners","params":[]});
+    send(&mut ws, &rebroadcast).await;
+    for _ in 0..2 {
+        got.push(next_text(&mut ws).await.unwrap_or_default());
+    }
+    for _ in 0..3 {
+        pool.mine_one(0).await;
+        for _ in 0..4 {
+            got.push(next_text(&mut ws).await.unwrap_or_default());
+        }
+    }
+    send(
+        &mut ws,
+        &json!({"jsonrpc":"1.0","id":3005,"method":"rebroadcastwinners","params":[]}),
+    )
+    .await;
+    for _ in 0..2 {
+        got.push(next_text(&mut ws).await.unwrap_or_default());
+    }
+    let expected = want[..4].iter().chain(&want[6..]);
+    for (i, (w, g)) in expected.zip(&got).enumerate().skip(4) {
+        for d in frame_diff(w, g) {
+            c.fail("node-ws-reconnect", format!("frame {}: {d}", i + 2));
+        }
+    }
+    if got.last() != got.get(got.len() - 3) {
+        c.fail(
+            "node-ws-reconnect",
+            "rebroadcastwinners did not resend exactly the tip's winningtickets",
+        );
+    }
+    if next_text_within(&mut ws, 300).await.is_some() {
+        c.fail("node-ws-reconnect", "an unexpected frame followed");
+    }
+}
+
+async fn next_text_within(ws: &mut WsStream, ms: u64) -> Option<String> {
+    match tokio::time::timeout(std::time::Duration::from_millis(ms), ws.next()).await {
+        Ok(Some(Ok(Message::Text(t)))) => Some(t.to_string()),
+        _ => None,
+    }
 }

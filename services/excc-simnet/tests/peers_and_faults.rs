@@ -11,15 +11,6 @@ async fn tip(d: &Daemon) -> String {
     s(&d.ok("getbestblockhash", json!([])).await)
 }
 
-async fn same_tip(a: &Daemon, b: &Daemon) {
-    let want = tip(a).await;
-    wait_for(30, "the follower to reach the leader's tip", || {
-        let want = want.clone();
-        async move { (tip(b).await == want).then_some(()) }
-    })
-    .await;
-}
-
 #[test]
 fn followers_sync_catch_up_after_restart_and_follow_a_reorg() {
     run(followers_sync_catch_up_after_restart_and_follow_a_reorg_scenario());

@@ -21,8 +21,12 @@ pub enum MineError {
 pub enum TxReject {
     #[error("Failed to deserialize transaction: {0}")]
     Decode(String),
+    /// In the mempool already (-40).
     #[error("rejected transaction {0}: already have transaction {0}")]
     Duplicate(ChainHash),
+    /// Mined already (-40).
+    #[error("rejected transaction {0}: transaction already exists")]
+    Exists(ChainHash),
     #[error("rejected transaction {txid}: {reason}")]
     Rule { txid: ChainHash, reason: String },
 }

@@ -216,14 +216,65 @@ impl Chain {
             .collect()
     }
 
+    /// exccd's script error for an input whose signature script only pushes the
+    /// redeem script (what a locked wallet's `generatevote` returns for a
+    /// multisig ticket): the multisig finds no signature on the stack.
+    fn unsigned_input(&self, tx: &WireTx, input: usize, spends: ChainHash) -> Option<String> {
+        let script = &tx.inputs[input].sig_script;
+        let pushes = super::wire::parse_pushes(script)?;
+        if pushes.len() != 1 {
+            return None;
+        }
+        let prev = self
+            .txs
+            .get(&spends)
+            .and_then(|r| WireTx::parse(&r.bytes).ok())?;
+        let prev_script = &prev.outputs.first()?.script;
+        Some(format!(
+            "failed to validate input {}:{input} which references output {spends}:0 - index 0 is invalid for stack size 0 (input script bytes {}, prev output script bytes {})",
+            tx.txid(),
+            hex::encode(script),
+            hex::encode(prev_script)
+        ))
+    }
+
     /// Accepts a transaction into the mempool (`sendrawtransaction`).
     pub fn accept_tx(&mut self, bytes: &[u8]) -> Result<ChainHash, TxReject> {
         let mut tx = WireTx::parse(bytes).map_err(|e| TxReject::Decode(e.to_string()))?;
         let txid = tx.txid();
-        if self.txs.contains_key(&txid) {
-            return Err(TxReject::Duplicate(txid));
+        if let Some(rec) = self.txs.get(&txid) {
+            return Err(if rec.location.is_some() {
+                TxReject::Exists(txid)
+            } else {
+                TxReject::Duplicate(txid)
+            });
         }
         if let Some(vote) = parse_vote(&tx) {
+            // exccd's order: spent or unknown inputs, double spends in the mempool,
+            // then the vote's own rules and its scripts.
+            let spent = self
+                .tickets
+                .get(&vote.ticket)
+                .is_none_or(|t| t.status == TicketStatus::Voted || t.spent_by.is_some());
+            if spent {
+                return Err(TxReject::rule(
+                    txid,
+                    format!(
+                        "orphan transaction {txid} references outputs of unknown or fully-spent transaction {}",
+                        vote.ticket
+                    ),
+                ));
+            }
+            if let Some(other) = self.mempool.vote_by_ticket.get(&vote.ticket) {
+                let on = &self.mempool.votes[other];
+                return Err(TxReject::rule(
+                    txid,
+                    format!(
+                        "vote {txid} spending ticket {} already votes on block {} (height {})",
+                        vote.ticket, on.block_hash, on.block_height
+                    ),
+                ));
+            }
             let tip = self.tip();
             if vote.block_hash != tip.hash || vote.block_height != tip.height() {
                 return Err(TxReject::rule(
@@ -246,16 +297,10 @@ impl Chain {
                     ),
                 ));
             }
-            if let Some(other) = self.mempool.vote_by_ticket.get(&vote.ticket) {
-                return Err(TxReject::rule(
-                    txid,
-                    format!(
-                        "transaction spends ticket {} already spent by {other} in the mempool",
-                        vote.ticket
-                    ),
-                ));
-            }
             let rec = &self.tickets[&vote.ticket];
+            if let Some(e) = self.unsigned_input(&tx, 1, vote.ticket) {
+                return Err(TxReject::rule(txid, e));
+            }
             sigcheck::check_input(&tx, 1, &rec.voting_address)
                 .map_err(|e| TxReject::rule(txid, format!("vote signature: {e}")))?;
             // exccd records where the spent ticket was mined.

@@ -222,9 +222,9 @@ fn only_current_winners_may_vote_and_stale_votes_are_refused() {
     ));
     h.vote(5);
     h.mine().unwrap();
-    // A vote on the old tip is no longer accepted.
+    // The mined vote sent again "exists" (exccd's -40 for a mined transaction).
     let err = h.chain.accept_tx(&good).unwrap_err();
-    assert!(matches!(err, TxReject::Duplicate(_)));
+    assert!(matches!(err, TxReject::Exists(_)), "{err}");
 }
 
 #[test]

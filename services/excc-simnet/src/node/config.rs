@@ -32,7 +32,8 @@ pub struct NodeArgs {
     /// Address the coinbases pay to.
     #[arg(long)]
     pub miningaddr: Option<String>,
-    /// Keep a full transaction index (always on in the simulator; accepted for compatibility).
+    /// Keep a full transaction index. Without it `getrawtransaction` serves only
+    /// mempool transactions (mined ones: -32603), as exccd does.
     #[arg(long)]
     pub txindex: bool,
     /// Peer to sync blocks from (another `excc-simnet node` RPC address); repeatable.

@@ -91,7 +91,9 @@ pub async fn dispatch(node: &Arc<Node>, method: &str, p: &[Value]) -> RpcResult 
         "validateaddress" => c::validateaddress(node, p),
         "ping" => Ok(crate::rpc::envelope::Json::null()),
         "generate" => generate::generate(node, p).await,
-        "getrawtransaction" => t::getrawtransaction(node, p),
+        "getrawtransaction" => t::getrawtransaction(node, p, node.settings.txindex),
+        // The simulated wallet's own transaction store: served with or without --txindex.
+        "simnet_getrawtransaction" => t::getrawtransaction(node, p, true),
         "sendrawtransaction" => t::sendrawtransaction(node, p),
         "gettxout" => t::gettxout(node, p),
         "getrawmempool" => t::getrawmempool(node, p),

@@ -103,12 +103,26 @@ pub fn raw_json(c: &Chain, bytes: &[u8]) -> Option<RawTransaction> {
     })
 }
 
-pub fn getrawtransaction(node: &Arc<Node>, p: &[Value]) -> RpcResult {
+/// exccd's answer for a mined transaction when it runs without `--txindex`.
+fn no_txindex() -> RpcError {
+    RpcError::new(
+        -32603,
+        "The transaction index must be enabled to query the blockchain (specify --txindex)",
+    )
+}
+
+/// `getrawtransaction`; without a transaction index only mempool transactions
+/// are served (exccd looks in its mempool first).
+pub fn getrawtransaction(node: &Arc<Node>, p: &[Value], txindex: bool) -> RpcResult {
     params::require(p, 1, "getrawtransaction")?;
     let txid = parse_hash(params::str_at(p, 0, "txid")?)?;
     let verbose = params::opt_i64(p, 1).unwrap_or(0) != 0 || params::opt_bool(p, 1) == Some(true);
     let c = node.chain();
-    let rec = c.tx(&txid).ok_or_else(|| no_tx(&txid))?;
+    let rec = c.tx(&txid);
+    if !txindex && rec.is_none_or(|r| r.location.is_some()) {
+        return Err(no_txindex());
+    }
+    let rec = rec.ok_or_else(|| no_tx(&txid))?;
     if !verbose {
         return Ok(Json::of(&hex::encode(&rec.bytes)));
     }
@@ -129,7 +143,9 @@ pub fn sendrawtransaction(node: &Arc<Node>, p: &[Value]) -> RpcResult {
             node.relay(hex_tx);
             Ok(Json::of(&txid))
         }
-        Err(e @ TxReject::Duplicate(_)) => Err(RpcError::new(-40, e.to_string())),
+        Err(e @ (TxReject::Duplicate(_) | TxReject::Exists(_))) => {
+            Err(RpcError::new(-40, e.to_string()))
+        }
         Err(e @ TxReject::Decode(_)) => Err(RpcError::new(-22, e.to_string())),
         Err(e @ TxReject::Rule { .. }) => Err(RpcError::new(-1, e.to_string())),
     }

@@ -34,11 +34,13 @@ pub struct NodeSettings {
     /// How long `generate` waits for all winners' votes once a majority is in.
     pub vote_wait_ms: u64,
     pub admin: bool,
+    /// `--txindex`: without it, mined transactions are not served by `getrawtransaction`.
+    pub txindex: bool,
 }
 
 pub struct Node {
     chain: Mutex<Chain>,
-    settings: NodeSettings,
+    pub settings: NodeSettings,
     notices: broadcast::Sender<Notice>,
     /// Signalled when the mempool or the tip changes.
     pub changed: Notify,

@@ -52,6 +52,7 @@ pub async fn run(args: NodeArgs) -> anyhow::Result<()> {
             generate_timeout_secs: args.generatetimeout,
             vote_wait_ms: args.votewait,
             admin: args.simadmin,
+            txindex: args.txindex,
         },
     );
     if !args.nopersist {

@@ -21,7 +21,10 @@ pub async fn gettransaction(w: &Arc<Wallet>, p: &[Value]) -> RpcResult {
     let s = params::str_at(p, 0, "txid")?;
     let txid: ChainHash = s.parse().map_err(|_| no_info())?;
     let raw = w
-        .node_call("getrawtransaction", &[Value::from(s), Value::from(1)])
+        .node_call(
+            "simnet_getrawtransaction",
+            &[Value::from(s), Value::from(1)],
+        )
         .await
         .map_err(|_| no_info())?;
     let raw: RawTransaction = serde_json::from_value(raw).map_err(|_| no_info())?;
@@ -70,7 +73,7 @@ pub async fn gettransaction(w: &Arc<Wallet>, p: &[Value]) -> RpcResult {
     if let Some(t) = ticket_id {
         let hex_ticket = w
             .node_call(
-                "getrawtransaction",
+                "simnet_getrawtransaction",
                 &[Value::from(t.to_string()), Value::from(1)],
             )
             .await

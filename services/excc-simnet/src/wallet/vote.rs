@@ -16,6 +16,7 @@ use super::Wallet;
 use super::methods_stake::chain_info;
 use crate::chain::sigcheck::{p2pkh_sig_script, p2sh_sig_script, sign_input};
 use crate::chain::stake_tx::build_vote;
+use crate::chain::wire::push_data;
 use crate::rpc::envelope::{Json, RpcResult, params};
 
 fn locked() -> RpcError {
@@ -34,12 +35,9 @@ pub async fn make_vote(
     vote_bits: u16,
     ext: &[u8],
 ) -> Result<String, RpcError> {
-    if !w.state().unlocked {
-        return Err(locked());
-    }
     let raw = w
         .node_call(
-            "getrawtransaction",
+            "simnet_getrawtransaction",
             &[Value::from(ticket.to_string()), Value::from(0)],
         )
         .await?;
@@ -58,9 +56,6 @@ pub async fn make_vote(
         vote_subsidy(net.params(), i64::from(height) + 1),
     );
     let st = w.state();
-    if !st.unlocked {
-        return Err(locked());
-    }
     let not_ours = || {
         RpcError::new(
             -4,
@@ -77,12 +72,22 @@ pub async fn make_vote(
                 .iter()
                 .find_map(|k| st.keys.lookup_pub(k))
                 .ok_or_else(not_ours)?;
+            if !st.unlocked {
+                // exccwallet 2.7.6: no error, the redeem script alone (unsigned).
+                let mut unsigned = Vec::new();
+                push_data(&mut unsigned, redeem);
+                vote.inputs[1].sig_script = unsigned;
+                return Ok(hex::encode(vote.serialize()));
+            }
             let secret = st.keys.secret(b, i).ok_or_else(not_ours)?;
             let sig = sign_input(&vote, 1, &secret).map_err(|e| RpcError::new(-4, e))?;
             p2sh_sig_script(&sig, redeem)
         }
         AddressKind::P2pkh(h) => {
             let (b, i) = st.keys.lookup_hash(&h).ok_or_else(not_ours)?;
+            if !st.unlocked {
+                return Err(locked());
+            }
             let secret = st.keys.secret(b, i).ok_or_else(not_ours)?;
             let key = st.keys.lookup_pub_by_index(b, i).ok_or_else(not_ours)?;
             let sig = sign_input(&vote, 1, &secret).map_err(|e| RpcError::new(-4, e))?;

@@ -152,6 +152,16 @@ impl Daemon {
         d
     }
 
+    /// Like [`Daemon::restart`], keeping this value (and what borrows it).
+    pub async fn restart_in_place(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let mut child = spawn(&self.dir, &self.args);
+        self.client = ready(&mut child, &self.addr, &self.cert, &self.dir).await;
+        self.stdin = child.stdin.take();
+        self.child = child;
+    }
+
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.join("log.txt")).unwrap_or_default()
     }
@@ -243,7 +253,15 @@ async fn ready(child: &mut Child, addr: &str, cert: &Path, dir: &Path) -> Client
     }
 }
 
+/// A node with a transaction index (`--txindex`), as the captures were made.
 pub async fn start_node(name: &str, extra: &[&str]) -> Daemon {
+    let mut with_index = vec!["--txindex"];
+    with_index.extend_from_slice(extra);
+    start_node_without_txindex(name, &with_index).await
+}
+
+/// A node as exccd starts by default: no transaction index.
+pub async fn start_node_without_txindex(name: &str, extra: &[&str]) -> Daemon {
     let dir = tempdir(name);
     let addr = format!("127.0.0.1:{}", free_port());
     let mut args: Vec<String> = vec![
@@ -409,6 +427,19 @@ impl Pool {
             self.mine(1).await;
         }
     }
+}
+
+/// Waits until `b` has `a`'s tip.
+pub async fn same_tip(a: &Daemon, b: &Daemon) {
+    async fn tip(d: &Daemon) -> String {
+        s(&d.ok("getbestblockhash", json!([])).await)
+    }
+    let want = tip(a).await;
+    wait_for(30, "the follower to reach the leader's tip", || {
+        let want = want.clone();
+        async move { (tip(b).await == want).then_some(()) }
+    })
+    .await;
 }
 
 /// Opens `wss://…/ws`, with the Basic header on the upgrade when `basic_auth`.
