@@ -10,6 +10,7 @@ pub mod lab;
 pub mod mariadb;
 pub mod pki;
 pub mod proc;
+pub mod rig;
 pub mod simnet;
 pub mod smtp;
 pub mod stakepoold;

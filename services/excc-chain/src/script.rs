@@ -130,3 +130,94 @@ pub fn extract_address(network: Network, script: &[u8]) -> Option<Address> {
     };
     Some(Address { network, kind })
 }
+
+/// The data pushes of a push-only script (`OP_0`, direct pushes, `OP_PUSHDATA1/2/4`);
+/// `None` if it holds any other opcode or a push runs past the end.
+pub fn parse_pushes(script: &[u8]) -> Option<Vec<&[u8]>> {
+    let mut out = Vec::new();
+    let mut rest = script;
+    while let Some((&op, tail)) = rest.split_first() {
+        let (len, tail) = match op {
+            0 => (0, tail),
+            1..=75 => (op as usize, tail),
+            0x4c => (usize::from(*tail.first()?), &tail[1..]),
+            0x4d => {
+                let b = tail.get(..2)?;
+                (usize::from(u16::from_le_bytes([b[0], b[1]])), &tail[2..])
+            }
+            0x4e => {
+                let b = tail.get(..4)?;
+                (
+                    u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize,
+                    &tail[4..],
+                )
+            }
+            _ => return None,
+        };
+        out.push(tail.get(..len)?);
+        rest = &tail[len..];
+    }
+    Some(out)
+}
+
+/// True when a vote's ticket-spending input (input 1) carries a signature:
+/// `<sig> <redeem script>` (P2SH) or `<sig> <pubkey>` (P2PKH), the signature
+/// DER-encoded with a hash-type byte. A locked exccwallet's `generatevote` for a
+/// multisig ticket returns the redeem script alone, which exccd refuses.
+pub fn vote_is_signed(vote: &crate::Transaction) -> bool {
+    let Some(input) = vote.inputs.get(1) else {
+        return false;
+    };
+    let Some(pushes) = parse_pushes(&input.signature_script) else {
+        return false;
+    };
+    match pushes.as_slice() {
+        [sig, _, ..] => looks_like_der_signature(sig),
+        _ => false,
+    }
+}
+
+/// A DER ECDSA signature (`0x30 len …`) of plausible size plus the hash-type byte.
+fn looks_like_der_signature(sig: &[u8]) -> bool {
+    (9..=73).contains(&sig.len()) && sig[0] == 0x30 && usize::from(sig[1]) == sig.len() - 3
+}
+
+#[cfg(test)]
+mod vote_signature_tests {
+    use super::*;
+
+    fn fixture_hex(name: &str) -> String {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/fixtures/excc-2.7.6-simnet");
+        let text = std::fs::read_to_string(dir.join(name)).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        v["response"]["result"]["hex"].as_str().unwrap().to_string()
+    }
+
+    #[test]
+    fn a_locked_wallets_multisig_vote_is_unsigned_and_the_unlocked_one_signed() {
+        let locked =
+            crate::Transaction::from_hex(&fixture_hex("wallet-generatevote-locked-multisig.json"))
+                .unwrap();
+        let unlocked = crate::Transaction::from_hex(&fixture_hex(
+            "wallet-generatevote-unlocked-multisig.json",
+        ))
+        .unwrap();
+        assert_eq!(locked.txid, unlocked.txid, "txids do not cover signatures");
+        assert!(!vote_is_signed(&locked));
+        assert!(vote_is_signed(&unlocked));
+        let p2pkh = crate::Transaction::from_hex(&fixture_hex("wallet-generatevote.json")).unwrap();
+        assert!(vote_is_signed(&p2pkh));
+    }
+
+    #[test]
+    fn pushes_parse_or_refuse() {
+        assert_eq!(
+            parse_pushes(&[0x02, 1, 2, 0x00]).unwrap(),
+            vec![&[1u8, 2][..], &[][..]]
+        );
+        assert_eq!(parse_pushes(&[0x4c, 1, 9]).unwrap(), vec![&[9u8][..]]);
+        assert!(parse_pushes(&[0x03, 1]).is_none());
+        assert!(parse_pushes(&[0xac]).is_none());
+    }
+}

@@ -167,6 +167,12 @@ impl Error {
         }
     }
 
+    /// True when exccd cannot serve a mined transaction because it runs without
+    /// a transaction index (-32603 "The transaction index must be enabled…").
+    pub fn is_no_txindex(&self) -> bool {
+        matches!(self, Error::Rpc { code: -32603, message, .. } if message.contains("transaction index"))
+    }
+
     /// True when the wallet refused because it is locked.
     pub fn is_wallet_locked(&self) -> bool {
         match self {

@@ -26,6 +26,10 @@ pub struct Shared {
     pub defaults: RwLock<Option<WalletVoteDefaults>>,
     pub health: Health,
     pub metrics: Metrics,
+    pub journal: crate::journal::Journal,
+    /// exccd's transaction index: 0 unknown, 1 present, 2 absent (tickets are
+    /// then read through the wallet).
+    node_txindex: std::sync::atomic::AtomicU8,
     /// Held for writing while tickets are being classified (startup, reconnects,
     /// `newtickets`); voters take it for reading, so a ticket that matures in a
     /// block and wins in the same block is classified before it is looked up.
@@ -80,6 +84,12 @@ pub enum Classified {
 impl Shared {
     pub fn new(config: Config, fees: FeeAddresses) -> anyhow::Result<Arc<Self>> {
         let store = Store::open(&config.state_dir)?;
+        let journal = crate::journal::Journal::open(&config.state_dir).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot open the vote journal in {}: {e} (check state_dir and its permissions)",
+                config.state_dir.display()
+            )
+        })?;
         let persisted = store.load()?;
         let mut tickets = TicketBook::default();
         tickets.set_added(persisted.added_tickets.iter().copied());
@@ -94,6 +104,8 @@ impl Shared {
             defaults: RwLock::new(None),
             health: Health::default(),
             metrics: Metrics::default(),
+            journal,
+            node_txindex: std::sync::atomic::AtomicU8::new(0),
             book_gate: Arc::new(tokio::sync::RwLock::new(())),
             resync_requested: std::sync::atomic::AtomicU64::new(1),
             resync_completed: std::sync::atomic::AtomicU64::new(0),
@@ -155,11 +167,19 @@ impl Shared {
         &self,
         ticket: &ChainHash,
     ) -> Result<Option<(String, i64)>, excc_rpc::Error> {
-        match self.node.get_raw_transaction_verbose(ticket).await {
-            Ok(raw) if raw.blockhash.is_some() => return Ok(Some((raw.hex, raw.blockheight))),
-            Ok(_) => return Ok(None),
-            Err(e) if e.rpc_code() == Some(-5) => {}
-            Err(e) => return Err(e),
+        use std::sync::atomic::Ordering;
+        if self.node_txindex.load(Ordering::Relaxed) != 2 {
+            match self.node.get_raw_transaction_verbose(ticket).await {
+                Ok(raw) if raw.blockhash.is_some() => {
+                    self.note_txindex(true);
+                    return Ok(Some((raw.hex, raw.blockheight)));
+                }
+                Ok(_) => return Ok(None),
+                // -5: not in exccd's index (e.g. a wallet-only transaction).
+                Err(e) if e.rpc_code() == Some(-5) => {}
+                Err(e) if e.is_no_txindex() => self.note_txindex(false),
+                Err(e) => return Err(e),
+            }
         }
         let tx = match self.wallet.get_transaction(ticket, true).await {
             Ok(tx) => tx,
@@ -171,6 +191,20 @@ impl Shared {
             return Ok(None);
         };
         Ok(Some((tx.hex, self.block_height(&block).await?)))
+    }
+
+    /// Records whether exccd has a transaction index; warns once when it has none.
+    fn note_txindex(&self, present: bool) {
+        use std::sync::atomic::Ordering;
+        let new = if present { 1 } else { 2 };
+        if self.node_txindex.swap(new, Ordering::Relaxed) != new {
+            self.health.update(|f| f.node_txindex = Some(present));
+            if !present {
+                tracing::warn!(
+                    "exccd runs without a transaction index: tickets are read through exccwallet instead (slower start). Set txindex=1 in exccd.conf and restart exccd"
+                );
+            }
+        }
     }
 
     /// Hash160s of the wallet's imported scripts (the users' 1-of-2 addresses).
@@ -268,6 +302,9 @@ impl Shared {
                 Ok(Classified::NotOurs) => counts.2 += 1,
                 Err(e) => {
                     counts.3 += 1;
+                    self.metrics
+                        .classify_errors
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     tracing::warn!(ticket = %t, error = %e, "could not classify ticket");
                 }
             }
@@ -343,8 +380,13 @@ impl Shared {
         match self.resync().await {
             Ok(()) => {
                 self.resync_completed.fetch_max(wanted, Ordering::SeqCst);
+                self.health.update(|f| f.ticket_scan_error = None);
             }
-            Err(e) => tracing::warn!(error = %e, "ticket scan incomplete; retrying shortly"),
+            Err(e) => {
+                tracing::warn!(error = %e, "ticket scan incomplete; retrying shortly");
+                self.health
+                    .update(|f| f.ticket_scan_error = Some(e.to_string()));
+            }
         }
     }
 

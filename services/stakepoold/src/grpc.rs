@@ -67,6 +67,26 @@ impl Api {
             .collect()
     }
 
+    /// Journals the preferences that differ from what this node had.
+    fn journal_changes(&self, entries: &[(String, UserPrefs)]) {
+        let height = self.0.health.snapshot().best_height;
+        let prefs = self.0.prefs.read().expect("prefs lock");
+        for (address, p) in entries {
+            let before = prefs.get(address);
+            if before.map(|b| (b.vote_bits, b.vote_bits_version))
+                != Some((p.vote_bits, p.vote_bits_version))
+            {
+                self.0.journal.append(&crate::journal::Entry::Prefs {
+                    unix: crate::journal::unix_now(),
+                    height,
+                    address: address.clone(),
+                    vote_bits: p.vote_bits,
+                    vote_version: p.vote_bits_version,
+                });
+            }
+        }
+    }
+
     fn persist(&self) -> Result<(), Status> {
         self.0
             .persist()
@@ -112,6 +132,7 @@ impl StakepooldService for Api {
     ) -> Reply<pb::SetUserVotingPrefsResponse> {
         let entries = self.prefs_entries(req.into_inner().users)?;
         let n = entries.len();
+        self.journal_changes(&entries);
         self.0
             .prefs
             .write()
@@ -128,6 +149,7 @@ impl StakepooldService for Api {
     ) -> Reply<pb::UpdateUserVotingPrefsResponse> {
         let entries = self.prefs_entries(req.into_inner().users)?;
         let n = entries.len();
+        self.journal_changes(&entries);
         self.0.prefs.write().expect("prefs lock").update(entries);
         self.persist()?;
         tracing::info!(users = n, "voting preferences updated");

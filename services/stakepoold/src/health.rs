@@ -16,7 +16,17 @@ pub struct LastVote {
 /// Observed facts; `problems()` derives the verdict from them.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct HealthFacts {
+    /// exccd answers JSON-RPC over HTTPS.
     pub node_connected: bool,
+    /// exccd's notification websocket is up and subscribed: without it no
+    /// `winningtickets` arrive and nothing is voted.
+    pub notifications_connected: bool,
+    /// exccd serves mined transactions (`txindex=1`); `None` until known.
+    /// Without it tickets are read through the wallet (slower, still complete).
+    pub node_txindex: Option<bool>,
+    /// Why the last full ticket scan failed, while it keeps failing: the node
+    /// cannot tell which winners are the pool's.
+    pub ticket_scan_error: Option<String>,
     pub node_synced: bool,
     pub wallet_connected: bool,
     pub wallet_unlocked: bool,
@@ -38,6 +48,17 @@ impl HealthFacts {
             p.push("exccd is not connected".to_string());
         } else if !self.node_synced {
             p.push("exccd is not synced with its peers".to_string());
+        }
+        if self.node_connected && !self.notifications_connected {
+            p.push(
+                "exccd's notification websocket is down: winning tickets cannot be seen (reconnecting)"
+                    .to_string(),
+            );
+        }
+        if let Some(e) = &self.ticket_scan_error {
+            p.push(format!(
+                "pool tickets cannot be classified, so winners cannot be voted: {e}"
+            ));
         }
         if !self.wallet_connected {
             p.push("exccwallet is not connected".to_string());
@@ -106,6 +127,7 @@ mod tests {
     fn healthy_only_when_everything_is_up() {
         let mut f = HealthFacts {
             node_connected: true,
+            notifications_connected: true,
             node_synced: true,
             wallet_connected: true,
             wallet_unlocked: true,
@@ -121,5 +143,35 @@ mod tests {
         f.last_error = Some("connection refused".into());
         let r = HealthReport::from(f);
         assert_eq!(r.problems.len(), 3, "{:?}", r.problems);
+    }
+
+    #[test]
+    fn unhealthy_without_notifications_or_a_ticket_scan() {
+        let ok = HealthFacts {
+            node_connected: true,
+            notifications_connected: true,
+            node_synced: true,
+            wallet_connected: true,
+            wallet_unlocked: true,
+            ..Default::default()
+        };
+        let mut f = ok.clone();
+        f.notifications_connected = false;
+        let r = HealthReport::from(f);
+        assert!(!r.healthy);
+        assert!(
+            r.problems[0].contains("websocket is down"),
+            "{:?}",
+            r.problems
+        );
+        let mut f = ok;
+        f.ticket_scan_error = Some("exccwallet at x: timeout".into());
+        let r = HealthReport::from(f);
+        assert!(!r.healthy);
+        assert!(
+            r.problems[0].contains("cannot be classified"),
+            "{:?}",
+            r.problems
+        );
     }
 }

@@ -8,7 +8,8 @@
 //! Map: `config` (TOML, validation) → `daemon` (shared state, RPC clients,
 //! ticket classification) → `watcher` (notifications, health polling) →
 //! `voter` (winning tickets) ; `grpc` + `tls` + `server` (API), `http` +
-//! `health` + `metrics` (operations), `store` (durable state), `tickets`,
+//! `health` + `metrics` (operations), `store` (durable state), `journal` (every vote cast or given up, for
+//! `poolctl audit votes`), `tickets`,
 //! `prefs`, `fees` (pure logic).
 
 pub mod config;
@@ -17,6 +18,7 @@ pub mod fees;
 pub mod grpc;
 pub mod health;
 pub mod http;
+pub mod journal;
 pub mod metrics;
 pub mod prefs;
 pub mod server;

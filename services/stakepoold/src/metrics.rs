@@ -26,6 +26,13 @@ pub struct Metrics {
     pub votes_failed: AtomicU64,
     pub rpc_errors_node: AtomicU64,
     pub rpc_errors_wallet: AtomicU64,
+    /// Tickets that could not be classified (retried by a full scan).
+    pub classify_errors: AtomicU64,
+    /// Pool tickets exccd reported missed (`spentandmissedtickets`, or found
+    /// missed after a gap in the notifications).
+    pub pool_tickets_missed: AtomicU64,
+    /// Winners this node gave up on while they could still be voted, by cause.
+    not_voted: Mutex<std::collections::BTreeMap<&'static str, u64>>,
     latency: Mutex<Histogram>,
 }
 
@@ -41,6 +48,16 @@ impl Metrics {
         }
         h.count += 1;
         h.sum += secs;
+    }
+
+    /// Counts a winning pool ticket that was not voted, by its cause.
+    pub fn not_voted(&self, cause: &'static str) {
+        *self
+            .not_voted
+            .lock()
+            .expect("metrics lock")
+            .entry(cause)
+            .or_default() += 1;
     }
 
     /// The exposition text, with ticket counts taken by the caller.
@@ -70,6 +87,28 @@ impl Metrics {
             "Votes that could not be generated or sent.",
             self.votes_failed.load(Ordering::Relaxed),
         );
+        counter(
+            &mut out,
+            "stakepoold_classify_errors_total",
+            "Tickets that could not be classified (a full scan retries them).",
+            self.classify_errors.load(Ordering::Relaxed),
+        );
+        counter(
+            &mut out,
+            "stakepoold_pool_tickets_missed_total",
+            "Pool tickets exccd reported missed.",
+            self.pool_tickets_missed.load(Ordering::Relaxed),
+        );
+        let _ = writeln!(
+            out,
+            "# HELP stakepoold_winners_not_voted_total Winning pool tickets given up on, by cause.\n# TYPE stakepoold_winners_not_voted_total counter"
+        );
+        for (cause, n) in self.not_voted.lock().expect("metrics lock").iter() {
+            let _ = writeln!(
+                out,
+                "stakepoold_winners_not_voted_total{{cause=\"{cause}\"}} {n}"
+            );
+        }
         let _ = writeln!(
             out,
             "# HELP stakepoold_rpc_errors_total JSON-RPC errors by target.\n# TYPE stakepoold_rpc_errors_total counter"
@@ -121,6 +160,8 @@ mod tests {
     fn renders_counters_and_histogram() {
         let m = Metrics::default();
         m.votes_cast.fetch_add(3, Ordering::Relaxed);
+        m.not_voted("wallet_locked");
+        m.not_voted("wallet_locked");
         m.observe_vote_latency(Duration::from_millis(7));
         m.observe_vote_latency(Duration::from_millis(300));
         let text = m.render(TicketCounts {
@@ -129,6 +170,7 @@ mod tests {
             added: 0,
         });
         assert!(text.contains("stakepoold_votes_cast_total 3"));
+        assert!(text.contains("stakepoold_winners_not_voted_total{cause=\"wallet_locked\"} 2"));
         assert!(text.contains("stakepoold_tickets{state=\"live\"} 5"));
         assert!(text.contains("stakepoold_vote_latency_seconds_bucket{le=\"0.005\"} 0"));
         assert!(text.contains("stakepoold_vote_latency_seconds_bucket{le=\"0.01\"} 1"));

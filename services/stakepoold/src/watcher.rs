@@ -24,12 +24,16 @@ pub async fn follow_node(shared: Arc<Shared>) -> anyhow::Result<()> {
     let cfg = client_config(&shared.config.node, shared.config.rpc_timeout)?;
     let (session, mut events) = WsSession::start(cfg, &Subscription::ALL);
     let session = Arc::new(session);
+    tokio::spawn(wake_on_node_answer(shared.clone(), session.clone()));
     let (tip_tx, tip_rx) = watch::channel(ChainHash::default());
+    // Pool tickets live when the notifications stopped: any of them found
+    // missed after the reconnect won while this node could not see it.
+    let mut live_at_disconnect: Option<Vec<ChainHash>> = None;
     while let Some(event) = events.recv().await {
         match event {
             Event::Connected | Event::Reconnected => {
                 shared.health.update(|f| {
-                    f.node_connected = true;
+                    f.notifications_connected = true;
                     f.last_error = None;
                 });
                 tracing::info!("exccd notifications connected; resynchronising tickets");
@@ -37,9 +41,13 @@ pub async fn follow_node(shared: Arc<Shared>) -> anyhow::Result<()> {
                 let me = shared.clone();
                 // Taken here, so winners announced after the reconnect wait for the scan.
                 let gate = shared.book_gate.clone().write_owned().await;
+                let before = live_at_disconnect.take();
                 tokio::spawn(async move {
-                    let _gate = gate;
                     me.resync_holding_gate().await;
+                    drop(gate);
+                    if let Some(before) = before {
+                        report_missed_while_away(&me, before).await;
+                    }
                 });
                 // Winners announced while we were away: ask for the tip's again
                 // (their votes wait for the scan above).
@@ -52,8 +60,12 @@ pub async fn follow_node(shared: Arc<Shared>) -> anyhow::Result<()> {
             }
             Event::Disconnected { reason } | Event::ConnectFailed { error: reason } => {
                 tracing::warn!(%reason, "exccd notification link down; reconnecting");
+                if live_at_disconnect.is_none() {
+                    let live = shared.tickets.read().expect("tickets lock");
+                    live_at_disconnect = Some(live.live().map(|(t, _)| *t).collect());
+                }
                 shared.health.update(|f| {
-                    f.node_connected = false;
+                    f.notifications_connected = false;
                     f.last_error = Some(reason);
                 });
             }
@@ -91,7 +103,7 @@ async fn handle(
                 )
                 .await;
                 let mut attempt = 0;
-                while summary.failed > 0 && attempt < VOTE_RETRIES {
+                while !summary.failed.is_empty() && attempt < VOTE_RETRIES {
                     attempt += 1;
                     // Stop retrying as soon as a newer block has winners of its own.
                     if tokio::time::timeout(RETRY_DELAY, tip.changed())
@@ -110,6 +122,7 @@ async fn handle(
                     )
                     .await;
                 }
+                report_given_up(&shared, block_hash, height, summary.failed);
             });
         }
         Notification::NewTickets {
@@ -139,6 +152,18 @@ async fn handle(
             height, tickets, ..
         } => {
             let hashes: Vec<ChainHash> = tickets.keys().copied().collect();
+            for (t, spend) in &tickets {
+                if *spend == excc_rpc::types::TicketSpend::Missed
+                    && shared
+                        .tickets
+                        .read()
+                        .expect("tickets lock")
+                        .get(t)
+                        .is_some()
+                {
+                    record_missed(shared, height, *t, "exccd reported it missed");
+                }
+            }
             let before = shared.ticket_counts().live;
             shared
                 .tickets
@@ -151,6 +176,81 @@ async fn handle(
         Notification::BlockConnected { .. }
         | Notification::BlockDisconnected { .. }
         | Notification::Other { .. } => {}
+    }
+}
+
+/// While the notification websocket is down, checks every half second whether
+/// exccd answers over HTTPS and, once it does, reconnects at once instead of
+/// waiting out the reconnect backoff (a winner announced meanwhile is only
+/// votable until the next block).
+async fn wake_on_node_answer(shared: Arc<Shared>, session: Arc<WsSession>) {
+    loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        if !session.is_connected() && shared.node.get_best_block_hash().await.is_ok() {
+            session.reconnect_now();
+        }
+    }
+}
+
+/// Reports the winners a block's retries gave up on. Winners that failed only
+/// because the ticket list was incomplete are reported when the book now knows
+/// them as the pool's; the rest are counted in one warning.
+fn report_given_up(
+    shared: &Shared,
+    block: ChainHash,
+    height: u32,
+    failed: Vec<(ChainHash, crate::voter::MissCause, String)>,
+) {
+    use crate::voter::MissCause;
+    let (unknown, known): (Vec<_>, Vec<_>) = failed.into_iter().partition(|(t, cause, _)| {
+        *cause == MissCause::TicketListIncomplete
+            && shared
+                .tickets
+                .read()
+                .expect("tickets lock")
+                .get(t)
+                .is_none()
+    });
+    crate::voter::give_up(shared, block, height, &known);
+    if !unknown.is_empty() {
+        tracing::warn!(height, %block, winners = unknown.len(),
+            "winners could not be checked against an incomplete ticket list; exccd's missed-ticket reports will name any pool ticket among them");
+    }
+}
+
+/// A pool ticket exccd reports missed: logged, counted and journaled.
+fn record_missed(shared: &Shared, height: u32, ticket: ChainHash, why: &str) {
+    shared
+        .metrics
+        .pool_tickets_missed
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    shared.journal.append(&crate::journal::Entry::Missed {
+        unix: crate::journal::unix_now(),
+        height,
+        ticket: ticket.to_string(),
+    });
+    tracing::error!(%ticket, height, why, "pool ticket MISSED");
+}
+
+/// After a gap in the notifications: pool tickets that were live before it and
+/// are missed now won while this node could not see them.
+async fn report_missed_while_away(shared: &Shared, before: Vec<ChainHash>) {
+    if before.is_empty() {
+        return;
+    }
+    let Ok(missed) = shared.node.exists_missed_tickets(&before).await else {
+        return;
+    };
+    let height = shared.health.snapshot().best_height.max(0) as u32;
+    for (t, m) in before.iter().zip(missed) {
+        if m {
+            record_missed(
+                shared,
+                height,
+                *t,
+                "won while exccd's notifications were down",
+            );
+        }
     }
 }
 

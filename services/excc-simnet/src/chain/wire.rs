@@ -200,33 +200,8 @@ pub fn push_data(script: &mut Vec<u8>, data: &[u8]) {
     script.extend_from_slice(data);
 }
 
-/// Splits a push-only script into its pushed items; `None` if it has other opcodes.
-pub fn parse_pushes(script: &[u8]) -> Option<Vec<&[u8]>> {
-    let mut items = Vec::new();
-    let mut i = 0;
-    while i < script.len() {
-        let op = script[i];
-        i += 1;
-        let len = match op {
-            0 => 0,
-            1..=75 => usize::from(op),
-            0x4c => {
-                let l = usize::from(*script.get(i)?);
-                i += 1;
-                l
-            }
-            0x4d => {
-                let l = usize::from(u16::from_le_bytes(script.get(i..i + 2)?.try_into().ok()?));
-                i += 2;
-                l
-            }
-            _ => return None,
-        };
-        items.push(script.get(i..i + len)?);
-        i += len;
-    }
-    Some(items)
-}
+/// Splits a push-only script into its pushed items (the chain library's parser).
+pub use excc_chain::script::parse_pushes;
 
 #[cfg(test)]
 mod tests {

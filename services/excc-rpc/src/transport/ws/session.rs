@@ -83,6 +83,8 @@ pub(crate) struct Shared {
     pub ep: Arc<Endpoint>,
     current: Mutex<Option<mpsc::UnboundedSender<Cmd>>>,
     next_id: AtomicU64,
+    /// Cuts the reconnect backoff short ([`WsSession::reconnect_now`]).
+    wake: tokio::sync::Notify,
 }
 
 impl Shared {
@@ -137,6 +139,7 @@ impl WsSession {
             ep: Endpoint::new(cfg, label),
             current: Mutex::new(None),
             next_id: AtomicU64::new(1),
+            wake: tokio::sync::Notify::new(),
         });
         let (tx, rx) = mpsc::channel(EVENT_BUFFER);
         let task = tokio::spawn(run(shared.clone(), subscriptions.to_vec(), tx));
@@ -146,6 +149,14 @@ impl WsSession {
     /// Sends a request over the websocket; [`Error::NotConnected`] while reconnecting.
     pub async fn call_raw(&self, method: &str, params: Vec<Value>) -> Result<Value, Error> {
         self.shared.call(method, params).await
+    }
+
+    /// Ends the current reconnect wait and tries again at once, e.g. when the
+    /// caller saw the server answer over HTTP again. Does nothing while connected.
+    pub fn reconnect_now(&self) {
+        if !self.is_connected() {
+            self.shared.wake.notify_one();
+        }
     }
 
     /// True while a subscribed connection is up.
@@ -221,7 +232,10 @@ async fn run(shared: Arc<Shared>, subs: Vec<Subscription>, events: mpsc::Sender<
                 .await;
             }
         }
-        tokio::time::sleep(backoff.delay(failures)).await;
+        tokio::select! {
+            _ = tokio::time::sleep(backoff.delay(failures)) => {}
+            _ = shared.wake.notified() => {}
+        }
     }
 }
 

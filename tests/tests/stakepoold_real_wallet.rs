@@ -1,0 +1,168 @@
+//! stakepoold against the behaviours of the real exccd/exccwallet 2.7.6 that
+//! the simulator reproduces (see the fixtures' README): no transaction index,
+//! a locked wallet's unsigned multisig votes, another voting node's vote
+//! already in, and an exccd restart.
+
+use pool_tests::rig::{Rig, RigOptions, journal, metric};
+use pool_tests::wait_for;
+use serde_json::json;
+
+/// Mines until pool tickets have won in `wins` more blocks.
+async fn pool_wins(rig: &mut Rig, wins: usize) {
+    let mut seen = 0;
+    while seen < wins {
+        let (_, n) = rig.traffic.block(2).await;
+        seen += usize::from(n > 0);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn votes_through_the_wallet_when_exccd_has_no_transaction_index() {
+    let dir = pool_tests::test_dir("spd-notxindex");
+    let mut rig = Rig::start(
+        dir.path(),
+        RigOptions {
+            txindex: false,
+            ..Default::default()
+        },
+    )
+    .await;
+    rig.traffic.to_pool_voting(2, 4).await;
+    assert_eq!(rig.traffic.missed_pool_tickets().await, vec![]);
+    assert!(metric(&rig.spd, "stakepoold_votes_cast_total").await >= 4);
+    let health = rig.spd.health().await;
+    assert_eq!(health["node_txindex"], json!(false), "{health}");
+    assert_eq!(health["healthy"], json!(true), "{health}");
+    assert!(
+        rig.spd
+            .proc
+            .log_text()
+            .contains("exccd runs without a transaction index"),
+        "the operator is told about the missing txindex"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_locked_wallets_unsigned_vote_is_never_sent_and_the_lock_is_the_reported_cause() {
+    let dir = pool_tests::test_dir("spd-locked");
+    let mut rig = Rig::start(dir.path(), RigOptions::default()).await;
+    rig.traffic.to_pool_voting(2, 1).await;
+    rig.wallet.ok("walletlock", json!([])).await;
+    // Two more blocks with pool winners: the first one's winners are given up
+    // when the second block arrives.
+    pool_wins(&mut rig, 2).await;
+    let not_voted = journal(&rig.spd)
+        .into_iter()
+        .filter(|e| e["kind"] == "not_voted")
+        .collect::<Vec<_>>();
+    assert!(!not_voted.is_empty(), "a missed winner is journaled");
+    assert!(
+        not_voted.iter().all(|e| e["cause"] == "wallet_locked"),
+        "{not_voted:?}"
+    );
+    assert!(
+        metric(
+            &rig.spd,
+            "stakepoold_winners_not_voted_total{cause=\"wallet_locked\"}"
+        )
+        .await
+            >= 1
+    );
+    // Nothing unsigned reached exccd (it would refuse "index 0 is invalid for stack size 0").
+    assert_eq!(
+        metric(&rig.spd, "stakepoold_rpc_errors_total{target=\"exccd\"}").await,
+        0
+    );
+    assert!(!rig.spd.proc.log_text().contains("stack size 0"));
+    let health = rig.spd.health().await;
+    assert_eq!(health["healthy"], json!(false));
+    assert!(
+        health["problems"].to_string().contains("locked"),
+        "{health}"
+    );
+
+    rig.wallet
+        .ok("walletpassphrase", json!(["password", 0]))
+        .await;
+    let missed_before = rig.traffic.missed_pool_tickets().await.len();
+    wait_for(20, "healthy after unlock", || async {
+        (rig.spd.health().await["healthy"] == json!(true)).then_some(())
+    })
+    .await;
+    pool_wins(&mut rig, 2).await;
+    rig.traffic.block(0).await;
+    let missed_after = rig.traffic.missed_pool_tickets().await.len();
+    assert!(
+        missed_after <= missed_before,
+        "no pool ticket missed once unlocked"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_voting_nodes_vote_counts_as_voted_not_as_a_failure() {
+    let dir = pool_tests::test_dir("spd-two-voters");
+    let mut rig = Rig::start(dir.path(), RigOptions::default()).await;
+    let (_wallet2, spd2) = rig.second_voter(dir.path()).await;
+    wait_for(30, "the second voter healthy", || async {
+        (spd2.health().await["healthy"] == json!(true)).then_some(())
+    })
+    .await;
+    rig.traffic.to_pool_voting(2, 6).await;
+    rig.traffic.block(0).await;
+    assert_eq!(rig.traffic.missed_pool_tickets().await, vec![]);
+    let failed = metric(&rig.spd, "stakepoold_votes_failed_total").await
+        + metric(&spd2, "stakepoold_votes_failed_total").await;
+    let duplicate = metric(&rig.spd, "stakepoold_votes_duplicate_total").await
+        + metric(&spd2, "stakepoold_votes_duplicate_total").await;
+    assert_eq!(failed, 0, "the other node's vote is not a failure");
+    assert!(
+        duplicate >= 6,
+        "each pool winner: one vote, one duplicate ({duplicate})"
+    );
+    // The two nodes' votes differ for users with other bits than the wallet
+    // default, so some answers were "already votes on block".
+    let logs = rig.spd.proc.log_text() + &spd2.proc.log_text();
+    assert!(!logs.contains("vote failed"), "{logs}");
+    let elsewhere = journal(&rig.spd)
+        .into_iter()
+        .chain(journal(&spd2))
+        .filter(|e| e["kind"] == "voted_elsewhere")
+        .count();
+    assert_eq!(elsewhere as u64, duplicate);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_an_exccd_restart_the_next_winners_are_voted_at_once() {
+    let dir = pool_tests::test_dir("spd-exccd-restart");
+    let mut rig = Rig::start(dir.path(), RigOptions::default()).await;
+    rig.traffic.to_pool_voting(2, 2).await;
+    rig.traffic.node.stop();
+    wait_for(10, "unhealthy while exccd is down", || async {
+        (rig.spd.health().await["healthy"] == json!(false)).then_some(())
+    })
+    .await;
+    // Long enough for the websocket's reconnect backoff to grow to 16 s.
+    tokio::time::sleep(std::time::Duration::from_secs(17)).await;
+    rig.traffic.node.start_again().await;
+    // A winner is votable only until the next block: the notifications must
+    // come back as soon as exccd answers, not after the backoff.
+    wait_for(
+        5,
+        "notifications back within 5 s of exccd answering",
+        || async {
+            (rig.spd.health().await["notifications_connected"] == json!(true)).then_some(())
+        },
+    )
+    .await;
+    let missed_before = rig.traffic.missed_pool_tickets().await.len();
+    // Blocks right after the restart: every pool winner is voted in time.
+    pool_wins(&mut rig, 3).await;
+    rig.traffic.block(0).await;
+    assert_eq!(
+        rig.traffic.missed_pool_tickets().await.len(),
+        missed_before,
+        "a pool ticket was missed after exccd restarted"
+    );
+    let health = rig.spd.health().await;
+    assert_eq!(health["notifications_connected"], json!(true), "{health}");
+}
