@@ -166,3 +166,55 @@ async fn after_an_exccd_restart_the_next_winners_are_voted_at_once() {
     let health = rig.spd.health().await;
     assert_eq!(health["notifications_connected"], json!(true), "{health}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_incompatible_exccd_or_exccwallet_api_is_refused_at_start_and_after_a_reconnect() {
+    use pool_tests::simnet::{start_node, start_pool_wallet, start_wallet};
+    use pool_tests::stakepoold::{PoolPki, Stakepoold};
+    let dir = pool_tests::test_dir("spd-api-version");
+    let root = dir.path();
+    let node = start_node(root, "node", &[]).await;
+    let cold = start_wallet(root, "cold", &node, &["--createtemp".into()]).await;
+    let cold_xpub = cold.ok_str("getmasterpubkey", json!(["default"])).await;
+    let wallet = start_pool_wallet(root, "wallet", &node, &cold_xpub).await;
+    let pki = PoolPki::new(&root.join("pki"));
+
+    // At start: refused, naming the daemon, its version and what is needed.
+    wallet.ok("simnet_setapiversion", json!(["9.0.0"])).await;
+    let (ok, log) =
+        Stakepoold::run_expecting_exit(root, "spd-refused", &pki, &node, &wallet, &cold_xpub).await;
+    assert!(!ok, "stakepoold ran beside an incompatible wallet:\n{log}");
+    assert!(
+        log.contains("exccwallet's JSON-RPC API is 9.0.0") && log.contains("needs 8.x"),
+        "{log}"
+    );
+
+    // Running, then exccd comes back with another major: unhealthy, not voting.
+    wallet.ok("simnet_setapiversion", json!(["8.9.0"])).await;
+    let spd = Stakepoold::start(root, "stakepoold", &pki, &node, &wallet, &cold_xpub).await;
+    wait_for(20, "healthy", || async {
+        (spd.health().await["healthy"] == json!(true)).then_some(())
+    })
+    .await;
+    node.ok("simnet_setapiversion", json!(["8.0.0"])).await;
+    node.ok("simnet_closewebsockets", json!([])).await;
+    wait_for(
+        20,
+        "unhealthy after reconnecting to an incompatible exccd",
+        || async {
+            let h = spd.health().await;
+            (h["healthy"] == json!(false)
+                && h["problems"]
+                    .to_string()
+                    .contains("exccd's JSON-RPC API is 8.0.0"))
+            .then_some(())
+        },
+    )
+    .await;
+    node.ok("simnet_setapiversion", json!(["7.0.0"])).await;
+    node.ok("simnet_closewebsockets", json!([])).await;
+    wait_for(20, "healthy again with a compatible exccd", || async {
+        (spd.health().await["healthy"] == json!(true)).then_some(())
+    })
+    .await;
+}

@@ -193,6 +193,29 @@ impl Shared {
         Ok(Some((tx.hex, self.block_height(&block).await?)))
     }
 
+    /// Checks exccd's and exccwallet's JSON-RPC API versions (at start and after
+    /// reconnects); the verdict is kept in the health facts. `Err` only for an
+    /// incompatible daemon: an unreachable one is checked again later.
+    pub async fn check_api_versions(&self) -> Result<(), String> {
+        use crate::api_version::{NODE_API, WALLET_API, check};
+        let node = self.node.version().await;
+        let wallet = self.wallet.version().await;
+        let mut verdict = Ok(());
+        for (answer, api) in [(node, NODE_API), (wallet, WALLET_API)] {
+            if let Ok(v) = answer
+                && let Err(e) = check(&v, api)
+            {
+                verdict = Err(e);
+            }
+        }
+        let problem = verdict.as_ref().err().cloned();
+        if let Some(e) = &problem {
+            tracing::error!(error = %e, "incompatible daemon; not voting");
+        }
+        self.health.update(|f| f.incompatible_api = problem);
+        verdict
+    }
+
     /// Records whether exccd has a transaction index; warns once when it has none.
     fn note_txindex(&self, present: bool) {
         use std::sync::atomic::Ordering;

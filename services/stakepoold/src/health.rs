@@ -27,6 +27,9 @@ pub struct HealthFacts {
     /// Why the last full ticket scan failed, while it keeps failing: the node
     /// cannot tell which winners are the pool's.
     pub ticket_scan_error: Option<String>,
+    /// exccd's or exccwallet's JSON-RPC API is not the one stakepoold speaks:
+    /// nothing is voted until a compatible daemon answers.
+    pub incompatible_api: Option<String>,
     pub node_synced: bool,
     pub wallet_connected: bool,
     pub wallet_unlocked: bool,
@@ -54,6 +57,9 @@ impl HealthFacts {
                 "exccd's notification websocket is down: winning tickets cannot be seen (reconnecting)"
                     .to_string(),
             );
+        }
+        if let Some(e) = &self.incompatible_api {
+            p.push(format!("not voting: {e}"));
         }
         if let Some(e) = &self.ticket_scan_error {
             p.push(format!(

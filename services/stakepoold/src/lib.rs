@@ -12,6 +12,7 @@
 //! `poolctl audit votes`), `tickets`,
 //! `prefs`, `fees` (pure logic).
 
+pub mod api_version;
 pub mod config;
 pub mod daemon;
 pub mod fees;

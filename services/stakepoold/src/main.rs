@@ -94,6 +94,9 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let shared = Shared::new(config, fees)?;
 
     watcher::poll_once(&shared).await;
+    if let Err(e) = shared.check_api_versions().await {
+        anyhow::bail!("{e}");
+    }
     if shared.health.snapshot().wallet_voting {
         anyhow::bail!(
             "exccwallet at {} has voting enabled: stakepoold would race it. Set enablevoting=0 in exccwallet.conf (or drop --enablevoting) and restart the wallet",

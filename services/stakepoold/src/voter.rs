@@ -44,6 +44,8 @@ pub enum MissCause {
     WalletError,
     /// exccd refused the vote or could not be reached.
     NodeError,
+    /// exccd's or exccwallet's JSON-RPC API is incompatible.
+    IncompatibleApi,
 }
 
 impl MissCause {
@@ -55,6 +57,7 @@ impl MissCause {
             MissCause::Deadline => "deadline",
             MissCause::WalletError => "wallet_error",
             MissCause::NodeError => "node_error",
+            MissCause::IncompatibleApi => "incompatible_api",
         }
     }
 }
@@ -99,6 +102,12 @@ async fn vote_one(
     let Some((address, bits, source, ext)) = shared.vote_plan(&ticket) else {
         return VoteOutcome::NotOurs;
     };
+    if let Some(e) = shared.health.snapshot().incompatible_api {
+        return VoteOutcome::Failed {
+            cause: MissCause::IncompatibleApi,
+            reason: e,
+        };
+    }
     if shared.health.snapshot().wallet_voting {
         return VoteOutcome::Failed {
             cause: MissCause::WalletVoting,

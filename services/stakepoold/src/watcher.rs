@@ -37,6 +37,11 @@ pub async fn follow_node(shared: Arc<Shared>) -> anyhow::Result<()> {
                     f.last_error = None;
                 });
                 tracing::info!("exccd notifications connected; resynchronising tickets");
+                // A restarted exccd may be another version.
+                let me = shared.clone();
+                tokio::spawn(async move {
+                    let _ = me.check_api_versions().await;
+                });
                 shared.request_resync();
                 let me = shared.clone();
                 // Taken here, so winners announced after the reconnect wait for the scan.
@@ -269,6 +274,10 @@ pub async fn poll_health(shared: Arc<Shared>) {
 pub async fn poll_once(shared: &Shared) {
     let node = shared.node.get_best_block().await;
     let wallet_info = shared.wallet.wallet_info().await;
+    if wallet_info.is_ok() && !shared.health.snapshot().wallet_connected {
+        // The wallet (re)appeared, possibly another version.
+        let _ = shared.check_api_versions().await;
+    }
     let wallet_tip = shared.wallet.get_best_block().await;
     let synced = match (&node, peer_height(shared).await) {
         (Ok(tip), Some(peers)) => tip.height >= peers,

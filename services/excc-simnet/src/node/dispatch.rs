@@ -81,7 +81,7 @@ const WALLET_METHODS: &[&str] = &[
 
 pub async fn dispatch(node: &Arc<Node>, method: &str, p: &[Value]) -> RpcResult {
     match method {
-        "version" => c::version(),
+        "version" => c::version(node),
         "getcurrentnet" => c::getcurrentnet(node),
         "getbestblock" => c::getbestblock(node),
         "getbestblockhash" => c::getbestblockhash(node),

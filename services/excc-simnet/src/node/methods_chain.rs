@@ -39,8 +39,13 @@ pub fn node_versions() -> VersionMap {
     m
 }
 
-pub fn version() -> RpcResult {
-    Ok(Json::of(&node_versions()))
+pub fn version(node: &Arc<Node>) -> RpcResult {
+    use crate::rpc::service::Service;
+    let mut m = node_versions();
+    if let Some(v) = node.faults().api_version {
+        m.insert("exccdjsonrpcapi".into(), version_info(&v, ""));
+    }
+    Ok(Json::of(&m))
 }
 
 pub fn getcurrentnet(node: &Arc<Node>) -> RpcResult {

@@ -6,7 +6,8 @@
 //! * `simnet_chaininfo []`: tip, pool size, mempool tickets, next price.
 //! * `simnet_blocks [from, count]`: raw blocks for peers that sync from us.
 //! * admin (only with `--simadmin`): `simnet_setdelay [ms]`, `simnet_dropnext [n]`,
-//!   `simnet_closewebsockets []`, `simnet_reorg []` (one-block reorg).
+//!   `simnet_closewebsockets []`, `simnet_reorg []` (one-block reorg),
+//!   `simnet_setapiversion ["8.0.0"]` (the `exccdjsonrpcapi` that `version` reports).
 
 use std::sync::Arc;
 
@@ -51,7 +52,11 @@ pub async fn dispatch(node: &Arc<Node>, method: &str, p: &[Value]) -> RpcResult 
         "simnet_tickets" => tickets(node, p),
         "simnet_chaininfo" => chaininfo(node),
         "simnet_blocks" => super::peers::blocks(node, p),
-        "simnet_setdelay" | "simnet_dropnext" | "simnet_closewebsockets" | "simnet_reorg"
+        "simnet_setdelay"
+        | "simnet_dropnext"
+        | "simnet_closewebsockets"
+        | "simnet_reorg"
+        | "simnet_setapiversion"
             if !node.settings.admin =>
         {
             Err(RpcError::new(-32601, "Method not found"))
@@ -71,6 +76,11 @@ pub async fn dispatch(node: &Arc<Node>, method: &str, p: &[Value]) -> RpcResult 
             Ok(Json::null())
         }
         "simnet_reorg" => reorg(node).await,
+        "simnet_setapiversion" => {
+            let v = params::str_at(p, 0, "version")?.to_string();
+            node.set_faults(|f| f.api_version = Some(v));
+            Ok(Json::null())
+        }
         _ => Err(RpcError::new(-32601, "Method not found")),
     }
 }

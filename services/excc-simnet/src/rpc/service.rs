@@ -32,6 +32,9 @@ pub struct Faults {
     pub drop_next: u64,
     /// Close every open websocket now (generation counter).
     pub close_generation: u64,
+    /// The JSON-RPC API version `version` reports instead of the real one
+    /// (`simnet_setapiversion`), to test clients' compatibility checks.
+    pub api_version: Option<String>,
 }
 
 pub trait Service: Send + Sync + 'static {

@@ -52,9 +52,13 @@ async fn version(w: &Arc<Wallet>) -> RpcResult {
     {
         m = node;
     }
+    let api = {
+        use crate::rpc::service::Service;
+        w.faults().api_version.unwrap_or_else(|| "8.9.0".into())
+    };
     m.insert(
         "exccwalletjsonrpcapi".into(),
-        crate::node::version_info_of("8.9.0", ""),
+        crate::node::version_info_of(&api, ""),
     );
     Ok(Json::of(&m))
 }
@@ -151,6 +155,9 @@ fn admin(w: &Arc<Wallet>, m: &str, p: &[Value]) -> RpcResult {
             .node_cut
             .store(params::opt_bool(p, 0).unwrap_or(true), Ordering::SeqCst),
         "simnet_closewebsockets" => f.close_generation += 1,
+        "simnet_setapiversion" => {
+            f.api_version = Some(params::str_at(p, 0, "version")?.to_string())
+        }
         _ => return Err(RpcError::new(-32601, "Method not found")),
     }
     Ok(Json::null())
