@@ -14,7 +14,7 @@ mod secret;
 pub mod writeback;
 
 pub use model::{
-    BinaryName, BinarySource, ColdWallet, HostEntry, PoolConfig, PoolSettings, Secrets,
+    BinaryName, BinarySource, ColdWallet, HostEntry, PoolConfig, PoolSettings, Secrets, SshSettings,
 };
 pub use problems::{ConfigError, Problem};
 pub use secret::{Secret, SecretRef};
