@@ -24,6 +24,8 @@ pub struct GrpcConfig {
     pub cert: PathBuf,
     pub key: PathBuf,
     pub client_ca: PathBuf,
+    /// Certificate revocation lists (PEM) of `client_ca`: revoked clients are refused.
+    pub client_crl: Option<PathBuf>,
 }
 
 #[derive(Clone, Debug)]
@@ -339,11 +341,16 @@ impl Config {
                     .ok()
                     .map(|()| k)
             });
+            let client_crl = match g.get("client_crl") {
+                None => Some(None),
+                Some(_) => r.path(g, "grpc", "client_crl", true).map(Some),
+            };
             Some(GrpcConfig {
                 listen,
                 cert: cert?,
                 key: key?,
                 client_ca: client_ca?,
+                client_crl: client_crl?,
             })
         });
         let http_listen = match t.get("http") {

@@ -92,7 +92,7 @@ pub fn exccwallet(config: &PoolConfig, host: &HostEntry, ports: &Ports) -> Strin
 }
 
 /// stakepoold.toml: both RPC links with their pinned certificates, mutual-TLS gRPC with the
-/// pool CA, `/healthz` on loopback.
+/// pool CA and its revocation list, `/healthz` on loopback.
 pub fn stakepoold(config: &PoolConfig, host: &HostEntry, ports: &Ports) -> String {
     format!(
         "# stakepoold on {name}, written by poolctl from pool.toml; local edits are overwritten.
@@ -119,6 +119,7 @@ listen = [\"0.0.0.0:{grpc}\"]
 cert = \"/etc/stakepoold/grpc.cert\"
 key = \"/etc/stakepoold/grpc.key\"
 client_ca = \"/etc/stakepoold/pool-ca.cert\"
+client_crl = \"{crl}\"
 
 [http]
 listen = \"127.0.0.1:{http}\"
@@ -132,6 +133,7 @@ listen = \"127.0.0.1:{http}\"
         wallet = ports.wallet_rpc,
         grpc = ports.grpc,
         http = ports.http,
+        crl = super::render::CLIENT_CRL,
     )
 }
 

@@ -294,6 +294,8 @@ fn render_host(
             .restarts(Stakepoold),
     );
     files.push(file("/etc/stakepoold/pool-ca.cert", sp, 0o644, ca.cert_pem()).restarts(Stakepoold));
+    // Revoked client certificates (`poolctl ca revoke`); stakepoold reads it at start.
+    files.push(file(CLIENT_CRL, sp, 0o644, ca.crl_pem()?).restarts(Stakepoold));
 
     for (n, unit) in [
         (Exccd, EXCCD_UNIT),
@@ -320,6 +322,9 @@ fn render_host(
         health_port: ports.http,
     })
 }
+
+/// stakepoold's `grpc.client_crl`: the pool CA's revocation list of client certificates.
+pub const CLIENT_CRL: &str = "/etc/stakepoold/client.crl";
 
 /// `/etc/systemd/system/NAME.service`.
 pub fn unit_path(n: BinaryName) -> String {
