@@ -23,4 +23,4 @@ pub use secret::{Secret, SecretRef};
 pub const DEFAULT_FILE: &str = "pool.toml";
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -15,7 +15,7 @@ fn private(path: &Path, text: &str) {
 }
 
 /// The sample with its files created in `dir` (the env secret pointed at PATH).
-fn sample_in(dir: &Path) -> std::path::PathBuf {
+pub(crate) fn sample_in(dir: &Path) -> std::path::PathBuf {
     for f in [
         "downloads/exccd-linux-amd64-v2.7.6.tar.gz",
         "downloads/exccwallet-linux-amd64-v2.7.6.tar.gz",
