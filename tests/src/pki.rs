@@ -3,7 +3,12 @@
 
 use std::path::{Path, PathBuf};
 
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, SanType};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rcgen::{
+    BasicConstraints, CertificateParams, CertificateRevocationListParams, DnType, IsCa, Issuer,
+    KeyIdMethod, KeyPair, RevokedCertParams, SanType, SerialNumber, date_time_ymd,
+};
 
 pub struct TestCa {
     issuer: Issuer<'static, KeyPair>,
@@ -14,7 +19,12 @@ pub struct TestCa {
 pub struct Issued {
     pub cert: PathBuf,
     pub key: PathBuf,
+    /// The certificate's serial number (big-endian), for revocation lists.
+    pub serial: u64,
 }
+
+/// Serial numbers unique within the test process.
+static NEXT_SERIAL: AtomicU64 = AtomicU64::new(1);
 
 impl TestCa {
     pub fn new(name: &str) -> TestCa {
@@ -42,14 +52,40 @@ impl TestCa {
             .subject_alt_names
             .push(SanType::IpAddress([127, 0, 0, 1].into()));
         params.distinguished_name.push(DnType::CommonName, cn);
+        let serial = NEXT_SERIAL.fetch_add(1, Ordering::Relaxed);
+        params.serial_number = Some(SerialNumber::from(serial));
         let cert = params.signed_by(&key, &self.issuer).unwrap();
         let issued = Issued {
             cert: dir.join(format!("{cn}.cert")),
             key: dir.join(format!("{cn}.key")),
+            serial,
         };
         std::fs::write(&issued.cert, cert.pem()).unwrap();
         write_private(&issued.key, &key.serialize_pem());
         issued
+    }
+}
+
+impl TestCa {
+    /// A revocation list (PEM X509 CRL) signed by this CA listing `serials`.
+    pub fn revocation_list(&self, serials: &[u64]) -> String {
+        let params = CertificateRevocationListParams {
+            this_update: date_time_ymd(2020, 1, 1),
+            next_update: date_time_ymd(2100, 1, 1),
+            crl_number: SerialNumber::from(1u64),
+            issuing_distribution_point: None,
+            revoked_certs: serials
+                .iter()
+                .map(|s| RevokedCertParams {
+                    serial_number: SerialNumber::from(*s),
+                    revocation_time: date_time_ymd(2020, 1, 1),
+                    reason_code: None,
+                    invalidity_date: None,
+                })
+                .collect(),
+            key_identifier_method: KeyIdMethod::Sha256,
+        };
+        params.signed_by(&self.issuer).unwrap().pem().unwrap()
     }
 }
 

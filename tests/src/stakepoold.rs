@@ -21,6 +21,8 @@ pub struct Stakepoold {
 pub struct PoolPki {
     pub ca: TestCa,
     pub dir: PathBuf,
+    /// stakepoold's `grpc.client_crl`, when set before it starts.
+    pub client_crl: Option<PathBuf>,
 }
 
 impl PoolPki {
@@ -29,6 +31,7 @@ impl PoolPki {
         PoolPki {
             ca: TestCa::new("test pool CA"),
             dir: dir.into(),
+            client_crl: None,
         }
     }
 
@@ -40,7 +43,15 @@ impl PoolPki {
         signer: Option<&TestCa>,
     ) -> Result<Channel, tonic::transport::Error> {
         let ca = signer.unwrap_or(&self.ca);
-        let id = ca.issue(cn, &self.dir);
+        self.channel_as(port, &ca.issue(cn, &self.dir)).await
+    }
+
+    /// A gRPC channel presenting the certificate `id`.
+    pub async fn channel_as(
+        &self,
+        port: u16,
+        id: &crate::pki::Issued,
+    ) -> Result<Channel, tonic::transport::Error> {
         let identity = Identity::from_pem(
             std::fs::read(&id.cert).unwrap(),
             std::fs::read(&id.key).unwrap(),
@@ -166,7 +177,7 @@ listen = ["127.0.0.1:{grpc_port}"]
 cert = "{cert}"
 key = "{key}"
 client_ca = "{ca}"
-
+{crl}
 [http]
 listen = "127.0.0.1:{http_port}"
 
@@ -179,6 +190,11 @@ rpc_timeout_ms = 5000
                 cert = server.cert.display(),
                 key = server.key.display(),
                 ca = ca.display(),
+                crl = pki
+                    .client_crl
+                    .as_ref()
+                    .map(|p| format!("client_crl = \"{}\"\n", p.display()))
+                    .unwrap_or_default(),
             ),
         )
         .unwrap();

@@ -154,6 +154,41 @@ async fn refuses_clients_without_a_pool_certificate() {
     assert!(result.is_err(), "a client without certificate was served");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refuses_revoked_client_certificates() {
+    let dir = pool_tests::test_dir("stakepoold-crl");
+    let mut pki = PoolPki::new(&dir.path().join("pki"));
+    let leaked = pki.ca.issue("web-leaked", &pki.dir);
+    let crl = pki.dir.join("client.crl");
+    std::fs::write(&crl, pki.ca.revocation_list(&[leaked.serial])).unwrap();
+    pki.client_crl = Some(crl);
+    let spd = start_alone(dir.path(), &pki).await;
+
+    let refused = async {
+        let mut c = stakepoold_proto::v1::stakepoold_service_client::StakepooldServiceClient::new(
+            pki.channel_as(spd.grpc_port, &leaked).await?,
+        );
+        c.get_live_tickets(pb::GetLiveTicketsRequest {})
+            .await
+            .map_err(|s| anyhow::anyhow!(s))?;
+        anyhow::Ok(())
+    }
+    .await;
+    assert!(refused.is_err(), "a revoked client certificate was served");
+    pool_tests::wait_for(10, "the revocation in stakepoold's log", || async {
+        let log = spd.proc.log_text();
+        (log.contains("CN=web-leaked") && log.contains("Revoked")).then_some(())
+    })
+    .await;
+
+    // A fresh certificate of the same CA is served.
+    let mut fresh = pki.client(spd.grpc_port, "web-fresh", None).await.unwrap();
+    fresh
+        .get_live_tickets(pb::GetLiveTicketsRequest {})
+        .await
+        .unwrap();
+}
+
 #[test]
 fn check_config_names_missing_files_and_bad_keys() {
     let dir = pool_tests::test_dir("stakepoold-check");

@@ -52,6 +52,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The pool CA in .poolctl/ca/ next to pool.toml (certificates are issued by plan/apply).
+    #[command(subcommand)]
+    Ca(CaCommand),
     /// Offline key tools: derive addresses, build ticket multisig scripts, compute pool fees.
     #[command(subcommand)]
     Key(KeyCommand),
@@ -70,6 +73,21 @@ pub struct PoolArgs {
     /// A changed key is always refused.
     #[arg(long)]
     pub accept_new_host_keys: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CaCommand {
+    /// Revoke a client certificate (e.g. `web` after its key leaked): its serial goes on the
+    /// pool CA's revocation list, which the next apply uploads to every voting host (then
+    /// stakepoold refuses it); the next plan/apply issues a new certificate of that name.
+    Revoke {
+        /// pool.toml whose .poolctl/ca/ to use.
+        #[arg(short = 'f', long = "file", default_value = poolctl::config::DEFAULT_FILE, value_name = "POOL_TOML")]
+        file: PathBuf,
+        /// The client certificate's name (.poolctl/ca/clients/NAME.cert).
+        #[arg(long, value_name = "NAME")]
+        client: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -149,6 +149,47 @@ fn check_pool_ca() {
     );
 }
 
+/// `poolctl ca revoke --client web`: the next plan uploads the revocation list and restarts
+/// stakepoold everywhere, and names the new web certificate; after apply stakepoold refuses
+/// the revoked certificate and serves the new one.
+fn revoke_web_certificate(pool: &str, hosts: &[&str]) {
+    let read = |f: &str| std::fs::read(format!("{DIR}/pool/.poolctl/ca/{f}")).unwrap();
+    let (ca, old_cert, old_key) = (
+        read("ca.cert"),
+        read("clients/web.cert"),
+        read("clients/web.key"),
+    );
+    expect(0, &["ca", "revoke", "-f", pool, "--client", "web"]);
+    let plan = expect(2, &["plan", "-f", pool]);
+    for h in hosts {
+        assert_eq!(
+            host_changes(&plan, h),
+            [
+                "~ file /etc/stakepoold/client.crl (stakepoold:stakepoold 0644)",
+                "* restart stakepoold (its program, config or unit changed)",
+            ],
+            "{plan}"
+        );
+    }
+    assert!(
+        plan.contains("note: issued a gRPC client certificate for the web service (new)"),
+        "{plan}"
+    );
+    expect(0, &["apply", "-f", pool]);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let old = Some((old_cert.as_slice(), old_key.as_slice()));
+    let refused = rt.block_on(grpc_mutual_tls("10.231.0.11:19560", "voting1", &ca, old));
+    assert!(
+        refused.is_err(),
+        "stakepoold served a revoked web certificate"
+    );
+    check_pool_ca();
+    assert!(expect(0, &["plan", "-f", pool]).contains("Plan: 0 of 3"));
+}
+
 #[test]
 fn pool_on_three_lab_hosts() {
     if !is_root() {
@@ -173,6 +214,21 @@ fn pool_on_three_lab_hosts() {
         assert_eq!(s["services"]["exccd"], "active", "{s}");
     }
     check_pool_ca();
+    // Once the wallets exist, neither the seed nor the private passphrase stays on a host
+    // (nor a previous copy of them); the plan above was already empty.
+    for h in hosts {
+        assert!(
+            ssh_ok(
+                &state,
+                h,
+                "test -f /var/lib/exccwallet/simnet/wallet.json && ! test -e /etc/exccwallet/seed \
+                 && ! grep -rqs '^privpass=' /etc/exccwallet /var/lib/excc-pool/previous \
+                 && ! ls /var/lib/excc-pool/previous | grep -q seed"
+            ),
+            "{h} keeps the wallet seed or privpass"
+        );
+    }
+    revoke_web_certificate(&pool, &hosts);
     // Secrets reached the hosts as 0600 files of the service user; plan never shows them.
     assert!(ssh_ok(
         &state,

@@ -24,6 +24,8 @@ pub struct GrpcConfig {
     pub cert: PathBuf,
     pub key: PathBuf,
     pub client_ca: PathBuf,
+    /// Certificate revocation lists (PEM) of `client_ca`: revoked clients are refused.
+    pub client_crl: Option<PathBuf>,
 }
 
 #[derive(Clone, Debug)]
@@ -193,8 +195,8 @@ fn join(prefix: &str, key: &str) -> String {
     }
 }
 
-/// Reads a secret file, refusing one that others can read.
-pub fn read_secret_file(path: &Path) -> Result<String, String> {
+/// Refuses a file that group or others may read or write (a password file, the gRPC key).
+pub fn check_owner_only(path: &Path) -> Result<(), String> {
     use std::os::unix::fs::PermissionsExt;
     let meta =
         std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
@@ -205,6 +207,12 @@ pub fn read_secret_file(path: &Path) -> Result<String, String> {
             path.display()
         ));
     }
+    Ok(())
+}
+
+/// Reads a secret file, refusing one that others can read.
+pub fn read_secret_file(path: &Path) -> Result<String, String> {
+    check_owner_only(path)?;
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let secret = text.trim_end_matches(['\n', '\r']).to_string();
@@ -327,11 +335,22 @@ impl Config {
                 r.path(g, "grpc", "key", true),
                 r.path(g, "grpc", "client_ca", true),
             );
+            let key = key.and_then(|k| {
+                check_owner_only(&k)
+                    .map_err(|e| r.problem("grpc.key", e))
+                    .ok()
+                    .map(|()| k)
+            });
+            let client_crl = match g.get("client_crl") {
+                None => Some(None),
+                Some(_) => r.path(g, "grpc", "client_crl", true).map(Some),
+            };
             Some(GrpcConfig {
                 listen,
                 cert: cert?,
                 key: key?,
                 client_ca: client_ca?,
+                client_crl: client_crl?,
             })
         });
         let http_listen = match t.get("http") {
@@ -416,6 +435,36 @@ listen = ["nonsense"]
         ] {
             assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
         }
+    }
+
+    #[test]
+    fn grpc_key_must_be_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        for f in ["grpc.cert", "grpc.key", "ca.cert"] {
+            std::fs::write(dir.path().join(f), "pem").unwrap();
+        }
+        let key = dir.path().join("grpc.key");
+        let path = dir.path().join("stakepoold.toml");
+        std::fs::write(
+            &path,
+            "[grpc]\ncert = \"grpc.cert\"\nkey = \"grpc.key\"\nclient_ca = \"ca.cert\"\n",
+        )
+        .unwrap();
+        let problem = |mode| {
+            std::fs::set_permissions(&key, std::fs::Permissions::from_mode(mode)).unwrap();
+            let text = Config::load(&path).unwrap_err().to_string();
+            text.lines()
+                .find(|l| l.contains("grpc.key"))
+                .map(str::to_owned)
+        };
+        let line = problem(0o640).expect("a group-readable grpc.key is refused");
+        assert!(
+            line.contains(&format!("{} is readable by group or others", key.display()))
+                && line.contains(&format!("chmod 600 {}", key.display())),
+            "{line}"
+        );
+        assert_eq!(problem(0o600), None);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Mutual TLS for the gRPC server: the server presents its certificate and
-//! requires a client certificate signed by the configured CA. Rejections are
+//! requires a client certificate signed by the configured CA and not revoked by its
+//! revocation list (`grpc.client_crl`, read at start). Rejections are
 //! logged with the client's certificate subject so an operator can see who
 //! was refused and why.
 
@@ -9,7 +10,7 @@ use std::sync::Arc;
 
 use rustls::client::danger::HandshakeSignatureValid;
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, UnixTime};
+use rustls::pki_types::{CertificateDer, CertificateRevocationListDer, PrivateKeyDer, UnixTime};
 use rustls::server::WebPkiClientVerifier;
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls::{DigitallySignedStruct, DistinguishedName, RootCertStore, SignatureScheme};
@@ -43,6 +44,18 @@ pub fn load_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError>
     Ok(certs)
 }
 
+/// Reads every CRL of a PEM file; errors name the file.
+pub fn load_crls(path: &Path) -> Result<Vec<CertificateRevocationListDer<'static>>, TlsError> {
+    let crls: Vec<_> = CertificateRevocationListDer::pem_file_iter(path)
+        .map_err(|e| file_err(path, format!("cannot read revocation lists: {e}")))?
+        .collect::<Result<_, _>>()
+        .map_err(|e| file_err(path, format!("not a PEM X509 CRL file: {e}")))?;
+    if crls.is_empty() {
+        return Err(file_err(path, "contains no X509 CRL"));
+    }
+    Ok(crls)
+}
+
 pub fn load_key(path: &Path) -> Result<PrivateKeyDer<'static>, TlsError> {
     PrivateKeyDer::from_pem_file(path)
         .map_err(|e| file_err(path, format!("not a PEM private key: {e}")))
@@ -74,7 +87,7 @@ impl ClientCertVerifier for LoggingClientVerifier {
             .verify_client_cert(end_entity, intermediates, now)
             .inspect_err(|e| {
                 tracing::warn!(subject = %subject_of(end_entity), error = %e,
-                    "refused gRPC client certificate: not signed by grpc.client_ca or not valid now");
+                    "refused gRPC client certificate: not signed by grpc.client_ca, not valid now, or revoked by grpc.client_crl");
             })
     }
 
@@ -110,9 +123,15 @@ pub fn grpc_server_config(grpc: &GrpcConfig) -> Result<Arc<rustls::ServerConfig>
             .add(ca)
             .map_err(|e| file_err(&grpc.client_ca, format!("not a usable CA certificate: {e}")))?;
     }
-    let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
-        .build()
-        .map_err(|e| file_err(&grpc.client_ca, e))?;
+    let mut builder =
+        WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone());
+    if let Some(crl) = &grpc.client_crl {
+        builder = builder.with_crls(load_crls(crl)?);
+    }
+    let verifier = builder.build().map_err(|e| {
+        let file = grpc.client_crl.as_deref().unwrap_or(&grpc.client_ca);
+        file_err(file, e)
+    })?;
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| TlsError::Rustls(e.to_string()))?

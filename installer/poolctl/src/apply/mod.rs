@@ -81,6 +81,9 @@ pub async fn apply(pool_toml: &Path, options: &ApplyOptions) -> Result<ApplyRepo
 
     progress.line("", "checking programs, rendering configs");
     let mut prepared = plan::prepare(config)?;
+    for note in &prepared.notes {
+        progress.line("", note);
+    }
     progress.line(
         "",
         &format!("connecting to {} hosts", prepared.desired.len()),

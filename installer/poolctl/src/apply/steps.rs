@@ -9,7 +9,7 @@ use tokio::time::Instant;
 
 use crate::config::{BinaryName, PoolConfig};
 use crate::host::{Host, HostError, RemoteCommand, SshHost, UploadOptions};
-use crate::plan::resource::{PENDING_DIR, POOL_LIB, PREVIOUS_DIR};
+use crate::plan::resource::{PENDING_DIR, POOL_LIB, PREVIOUS_DIR, WALLET_STATE};
 use crate::plan::{Change, FileChange, HostPlan};
 use crate::runtime::{WalletLink, health};
 
@@ -333,6 +333,18 @@ while [ $# -gt 0 ]; do cp -p -- "$1" "$previous/$2"; shift 2; done"#,
         })
         .await?;
     }
+    // Last, so an upgrade that fails before still has every previous copy for its rollback.
+    if changes
+        .iter()
+        .any(|c| matches!(c, Change::ForgetWalletSecrets))
+    {
+        cx.phase(
+            "forget-wallet-secrets",
+            "removing the wallet seed and privpass (the wallet exists)",
+            forget_wallet_secrets(&cx),
+        )
+        .await?;
+    }
     let upgraded: Vec<String> = changes
         .iter()
         .filter_map(|c| match c {
@@ -359,6 +371,49 @@ while [ $# -gt 0 ]; do cp -p -- "$1" "$previous/$2"; shift 2; done"#,
     }
     journal.record(cx.name(), "done", "ok", "");
     Ok(())
+}
+
+/// Succeeds when the wallet exists (`$1/*/wallet.db`, the simulator's `wallet.json`).
+const WALLET_EXISTS_SCRIPT: &str = r#"for f in "$1"/*/wallet.db "$1"/*/wallet.json; do [ -f "$f" ] && exit 0; done
+echo "no wallet file in $1/*/: the wallet was not created; see journalctl -u exccwallet" >&2; exit 1"#;
+
+/// Removes the seed file `$1` and, in the previous-copies directory `$2`, its copy `$3` and
+/// the copy `$4` of exccwallet.conf when that holds the private passphrase.
+const FORGET_SCRIPT: &str = r#"seed=$1 prev=$2 seedcopy=$3 confcopy=$4
+rm -f -- "$seed" "$prev/$seedcopy"
+if grep -q '^privpass=' "$prev/$confcopy" 2>/dev/null; then rm -f -- "$prev/$confcopy"; fi"#;
+
+/// The wallet exists: exccwallet.conf without the creation lines (the running wallet does
+/// not reread it, so no restart), and the seed gone, with any previous copies of either.
+async fn forget_wallet_secrets(cx: &Ctx<'_>) -> Result<(), StepError> {
+    let creation = &cx.plan.desired.wallet.creation;
+    let conf = cx
+        .plan
+        .desired
+        .file(&creation.conf_path)
+        .ok_or_else(|| cx.fail("forget-wallet-secrets", "exccwallet.conf was not rendered"))?;
+    cx.sh(
+        "checking that the wallet exists",
+        WALLET_EXISTS_SCRIPT,
+        vec![WALLET_STATE.to_owned()],
+    )
+    .await?;
+    let opts = UploadOptions::default()
+        .mode(conf.mode)
+        .owner(&conf.owner)
+        .group(&conf.group);
+    cx.ssh.upload(&conf.content, &conf.path, &opts).await?;
+    cx.sh(
+        "removing the wallet seed",
+        FORGET_SCRIPT,
+        vec![
+            creation.seed.path.clone(),
+            PREVIOUS_DIR.to_owned(),
+            previous_name(&creation.seed.path),
+            previous_name(&conf.path),
+        ],
+    )
+    .await
 }
 
 /// Keeps, per program, the version the wrapper runs and the one the previous wrapper ran.
@@ -490,6 +545,62 @@ async fn wait_healthy(cx: &Ctx<'_>) -> Result<(), StepError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn sh(script: &str, args: &[&std::path::Path]) -> bool {
+        std::process::Command::new("sh")
+            .arg("-c")
+            .arg(script)
+            .arg("sh")
+            .args(args)
+            .status()
+            .unwrap()
+            .success()
+    }
+
+    #[test]
+    fn forgetting_removes_the_seed_and_copies_holding_secrets() {
+        let dir = tempfile::tempdir().unwrap();
+        let (etc, prev, state) = (
+            dir.path().join("etc"),
+            dir.path().join("prev"),
+            dir.path().join("state"),
+        );
+        for d in [&etc, &prev, &state.join("simnet")] {
+            std::fs::create_dir_all(d).unwrap();
+        }
+        let seed = etc.join("seed");
+        let conf = etc.join("exccwallet.conf");
+        // Not created yet: refused.
+        assert!(!sh(WALLET_EXISTS_SCRIPT, &[&state]));
+        std::fs::write(state.join("simnet/wallet.json"), "{}").unwrap();
+        assert!(sh(WALLET_EXISTS_SCRIPT, &[&state]));
+
+        let (seed_copy, conf_copy) = (
+            previous_name(seed.to_str().unwrap()),
+            previous_name(conf.to_str().unwrap()),
+        );
+        std::fs::write(&seed, "00ff\n").unwrap();
+        std::fs::write(prev.join(&seed_copy), "00ff\n").unwrap();
+        std::fs::write(prev.join(&conf_copy), "a=1\nprivpass=pw\n").unwrap();
+        let run = || {
+            sh(
+                FORGET_SCRIPT,
+                &[
+                    &seed,
+                    &prev,
+                    std::path::Path::new(&seed_copy),
+                    std::path::Path::new(&conf_copy),
+                ],
+            )
+        };
+        assert!(run());
+        assert!(!seed.exists() && !prev.join(&seed_copy).exists());
+        assert!(!prev.join(&conf_copy).exists());
+        // A previous conf without the passphrase stays (upgrade rollbacks need it); again is fine.
+        std::fs::write(prev.join(&conf_copy), "a=1\n").unwrap();
+        assert!(run());
+        assert!(prev.join(&conf_copy).exists());
+    }
 
     #[test]
     fn prune_keeps_current_and_previous_versions() {

@@ -1,6 +1,7 @@
 //! One file per subcommand.
 
 mod apply;
+mod ca;
 mod key;
 mod lab;
 mod plan;
@@ -22,6 +23,7 @@ pub fn run(command: Command, out: &mut impl Write) -> anyhow::Result<u8> {
             health_timeout,
         } => upgrade::run(pool, quiet, health_timeout, out).map(|()| 0),
         Command::Status { file, json } => status::run(&file, json, out),
+        Command::Ca(cmd) => ca::run(cmd, out).map(|()| 0),
         Command::Key(cmd) => key::run(cmd, out).map(|()| 0),
         Command::Lab(cmd) => lab::run(cmd, out).map(|()| 0),
     }

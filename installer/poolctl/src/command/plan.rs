@@ -11,9 +11,10 @@ use crate::cli::PoolArgs;
 pub fn run(args: PoolArgs, out: &mut impl Write) -> anyhow::Result<u8> {
     let config = PoolConfig::load(&args.file)?;
     let runtime = super::runtime()?;
-    let (plans, cold) = runtime
+    let (plans, cold, notes) = runtime
         .block_on(async {
             let mut prepared = plan::prepare(config)?;
+            let notes = std::mem::take(&mut prepared.notes);
             let hosts = plan::connect_all(&mut prepared.config, args.accept_new_host_keys).await?;
             let plans = plan::plan_all(&prepared, &hosts).await;
             for ssh in hosts {
@@ -22,10 +23,13 @@ pub fn run(args: PoolArgs, out: &mut impl Write) -> anyhow::Result<u8> {
                 }
             }
             let cold = plan::cold::observe(&prepared.config).await?;
-            Ok::<_, plan::PlanError>((plans?, cold))
+            Ok::<_, plan::PlanError>((plans?, cold, notes))
         })
         .context("plan")?;
     write!(out, "{}", plan::show::render(&plans, cold.as_ref()))?;
+    for note in notes {
+        writeln!(out, "{note}")?;
+    }
     let cold_done = cold.as_ref().is_none_or(plan::ColdPlan::is_empty);
     Ok(if cold_done && plans.iter().all(|p| p.is_empty()) {
         0

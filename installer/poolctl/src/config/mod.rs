@@ -14,7 +14,7 @@ mod secret;
 pub mod writeback;
 
 pub use model::{
-    BinaryName, BinarySource, ColdWallet, HostEntry, PoolConfig, PoolSettings, Secrets,
+    BinaryName, BinarySource, ColdWallet, HostEntry, PoolConfig, PoolSettings, Secrets, SshSettings,
 };
 pub use problems::{ConfigError, Problem};
 pub use secret::{Secret, SecretRef};
@@ -23,4 +23,4 @@ pub use secret::{Secret, SecretRef};
 pub const DEFAULT_FILE: &str = "pool.toml";
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -15,10 +15,8 @@ pub struct PoolConfig {
     pub path: PathBuf,
     pub network: Network,
     pub pool: PoolSettings,
-    /// Private key that logs in to every host.
-    pub ssh_identity: PathBuf,
-    /// Connect timeout per host, seconds.
-    pub ssh_connect_timeout: u64,
+    /// `[ssh]`: how poolctl logs in to every host.
+    pub ssh: SshSettings,
     /// How long apply waits for stakepoold's `/healthz` after changing a host, seconds.
     pub health_timeout_secs: u64,
     pub binaries: Vec<BinarySource>,
@@ -45,6 +43,20 @@ pub struct ColdWallet {
     pub password: Secret,
     /// The account whose xpub is `pool.cold_wallet_xpub`.
     pub account: String,
+}
+
+/// `[ssh]`.
+#[derive(Clone, Debug)]
+pub struct SshSettings {
+    /// Private key that logs in to every host (unless `agent`).
+    pub identity: PathBuf,
+    /// `ssh.key_passphrase`: the passphrase of an encrypted `identity`, resolved.
+    pub key_passphrase: Option<Secret>,
+    /// `ssh.agent = true`: log in with the keys of the SSH agent at this socket (the
+    /// `SSH_AUTH_SOCK` poolctl was started with).
+    pub agent: Option<PathBuf>,
+    /// Connect timeout per host, seconds.
+    pub connect_timeout_secs: u64,
 }
 
 /// `[pool]`.
@@ -177,7 +189,11 @@ impl PoolConfig {
 
     /// SSH options for every host.
     pub fn ssh_options(&self) -> SshOptions {
-        SshOptions::new(&self.ssh_identity)
-            .connect_timeout(std::time::Duration::from_secs(self.ssh_connect_timeout))
+        SshOptions::new(&self.ssh.identity)
+            .key_passphrase(self.ssh.key_passphrase.clone())
+            .agent(self.ssh.agent.clone())
+            .connect_timeout(std::time::Duration::from_secs(
+                self.ssh.connect_timeout_secs,
+            ))
     }
 }

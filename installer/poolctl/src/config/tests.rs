@@ -15,7 +15,7 @@ fn private(path: &Path, text: &str) {
 }
 
 /// The sample with its files created in `dir` (the env secret pointed at PATH).
-fn sample_in(dir: &Path) -> std::path::PathBuf {
+pub(crate) fn sample_in(dir: &Path) -> std::path::PathBuf {
     for f in [
         "downloads/exccd-linux-amd64-v2.7.6.tar.gz",
         "downloads/exccwallet-linux-amd64-v2.7.6.tar.gz",
@@ -197,6 +197,32 @@ fn cold_wallet_problems_are_reported_with_their_keys() {
     let err = PoolConfig::load(&path).unwrap_err().to_string();
     assert!(
         err.contains("secrets.cold_wallet_rpc_password: set, but there is no [cold_wallet] table"),
+        "{err}"
+    );
+}
+
+#[test]
+fn ssh_key_passphrase_is_a_secret_reference() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = sample_in(dir.path());
+    let text = std::fs::read_to_string(&path).unwrap().replace(
+        "# key_passphrase = { command = [\"pass\", \"show\", \"pool/ssh-key\"] }",
+        "key_passphrase = { file = \"secrets/ssh-key.passphrase\" }",
+    );
+    std::fs::write(&path, text).unwrap();
+    let pass = dir.path().join("secrets/ssh-key.passphrase");
+    private(&pass, "open sesame\n");
+    let c = PoolConfig::load(&path).unwrap();
+    let options = c.ssh_options();
+    assert_eq!(
+        options.key_passphrase.as_ref().map(Secret::expose),
+        Some("open sesame")
+    );
+    assert_eq!(options.agent, None);
+    std::fs::set_permissions(&pass, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let err = PoolConfig::load(&path).unwrap_err().to_string();
+    assert!(
+        err.contains("ssh.key_passphrase: secret file") && err.contains("chmod 600"),
         "{err}"
     );
 }

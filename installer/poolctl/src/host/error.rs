@@ -45,16 +45,16 @@ pub enum HostError {
         cause: String,
     },
 
-    /// The server refused the client key.
+    /// The server refused the client key (or every key of the agent).
     #[error(
-        "{host} ({addr}) refused SSH login as {user} with the key {}; add its .pub to ~{user}/.ssh/authorized_keys there",
-        key.display()
+        "{host} ({addr}) refused SSH login as {user} with {key}; add its .pub to ~{user}/.ssh/authorized_keys there"
     )]
     AuthRejected {
         host: String,
         addr: String,
         user: String,
-        key: PathBuf,
+        /// `the key PATH` or `the SSH agent's keys`.
+        key: String,
     },
 
     /// The local private key could not be read or parsed.

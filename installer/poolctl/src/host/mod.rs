@@ -209,8 +209,12 @@ pub fn sha256_hex(data: &[u8]) -> String {
 
 /// Installs stdin at `$1` atomically: a temporary file in the same directory, checked
 /// against the expected digest, given owner and mode, flushed, then renamed over the target.
+/// The digest is stdin's first line (`read` takes no more than that line from a pipe), the
+/// content follows: for a one-line secret file the digest is an unsalted hash of the secret,
+/// so it must not be an argument, which `ps` shows to every user of the host.
 const UPLOAD_SCRIPT: &str = r#"set -eu
-path=$1 mode=$2 owner=$3 sum=$4 parents=$5
+path=$1 mode=$2 owner=$3 parents=$4
+IFS= read -r sum
 dir=$(dirname -- "$path")
 if [ "$parents" = 1 ]; then mkdir -p -m 0755 -- "$dir"; fi
 tmp=$(mktemp -- "$dir/.poolctl-upload.XXXXXX")
@@ -228,6 +232,29 @@ sync -- "$tmp"
 mv -f -- "$tmp" "$path"
 trap - EXIT
 "#;
+
+/// The command [`Host::upload`] runs: the digest travels on stdin before the content, never
+/// in the command line.
+fn upload_command(contents: &[u8], path: &str, options: &UploadOptions) -> RemoteCommand {
+    let owner = match (&options.owner, &options.group) {
+        (Some(u), Some(g)) => format!("{u}:{g}"),
+        (Some(u), None) => u.clone(),
+        (None, Some(g)) => format!(":{g}"),
+        (None, None) => String::new(),
+    };
+    let mut input = format!("{}\n", sha256_hex(contents)).into_bytes();
+    input.extend_from_slice(contents);
+    RemoteCommand::shell(
+        UPLOAD_SCRIPT,
+        [
+            path,
+            &format!("{:o}", options.mode),
+            &owner,
+            if options.create_parents { "1" } else { "0" },
+        ],
+    )
+    .stdin(input)
+}
 
 /// Prints `absent` or the file's digest.
 const SHA256_SCRIPT: &str = r#"if [ -e "$1" ]; then sha256sum -- "$1"; else echo absent; fi"#;
@@ -263,23 +290,7 @@ pub trait Host: Send + Sync {
         options: &UploadOptions,
     ) -> impl Future<Output = Result<(), HostError>> + Send {
         let action = format!("uploading {path}");
-        let owner = match (&options.owner, &options.group) {
-            (Some(u), Some(g)) => format!("{u}:{g}"),
-            (Some(u), None) => u.clone(),
-            (None, Some(g)) => format!(":{g}"),
-            (None, None) => String::new(),
-        };
-        let command = RemoteCommand::shell(
-            UPLOAD_SCRIPT,
-            [
-                path,
-                &format!("{:o}", options.mode),
-                &owner,
-                &sha256_hex(contents),
-                if options.create_parents { "1" } else { "0" },
-            ],
-        )
-        .stdin(contents);
+        let command = upload_command(contents, path, options);
         let absolute = path.starts_with('/');
         async move {
             if !absolute {
@@ -370,6 +381,54 @@ mod tests {
             err.to_string(),
             "voting1: reading /x failed: cat: /x: No such file or directory (exit status 1)"
         );
+    }
+
+    /// Runs `cmd` as the remote shell would: its line by `sh -c`, its input on stdin.
+    fn run_locally(cmd: &RemoteCommand) -> std::process::Output {
+        use std::io::Write;
+        let mut child = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(cmd.line())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(cmd.input()).unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    #[test]
+    fn upload_keeps_the_secret_digest_off_the_command_line() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("exccd.password");
+        let path = path.to_str().unwrap();
+        // A one-line secret without a newline, then content with newlines and no final one.
+        for secret in [&b"hunter2"[..], b"a\nb\n\nc"] {
+            let cmd = upload_command(secret, path, &UploadOptions::default());
+            let digest = sha256_hex(secret);
+            assert!(!cmd.line().contains(&digest), "{}", cmd.line());
+            assert!(!cmd.line().contains(&digest[..16]), "{}", cmd.line());
+            let out = run_locally(&cmd);
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert_eq!(std::fs::read(path).unwrap(), secret);
+            let mode = std::fs::metadata(path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        // The digest on stdin is still checked: content that does not match is refused.
+        let mut cmd = upload_command(b"new", path, &UploadOptions::default());
+        let mut input = cmd.input().to_vec();
+        input.push(b'!');
+        cmd = cmd.stdin(input);
+        let out = run_locally(&cmd);
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("content changed in transit"));
+        assert_eq!(std::fs::read(path).unwrap(), b"a\nb\n\nc");
     }
 
     #[test]

@@ -21,17 +21,19 @@
 //! The cost is a larger dependency tree (RustCrypto crates) and russh's MSRV of 1.89.
 
 use std::fmt;
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use russh::client::{self, Handle};
-use russh::keys::{PrivateKeyWithHashAlg, PublicKeyOrCertificate};
+use russh::keys::agent::client::AgentClient;
+use russh::keys::{HashAlg, PrivateKey, PrivateKeyWithHashAlg, PublicKeyOrCertificate};
 use russh::{ChannelMsg, Disconnect};
 use tokio::net::TcpStream;
 use tokio::time::{Instant, timeout_at};
 
 use super::{CommandOutput, Fingerprint, Host, HostError, RemoteCommand};
+use crate::config::Secret;
 
 /// Where a host is and whom to log in as.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -88,8 +90,13 @@ impl fmt::Display for SshTarget {
 /// How to connect.
 #[derive(Clone, Debug)]
 pub struct SshOptions {
-    /// The client's private key (OpenSSH format, unencrypted).
+    /// The client's private key (OpenSSH format), used unless [`agent`](Self::agent) is set.
     pub identity: PathBuf,
+    /// The passphrase of an encrypted `identity`.
+    pub key_passphrase: Option<Secret>,
+    /// Log in with the keys of the SSH agent listening on this socket (`SSH_AUTH_SOCK`)
+    /// instead of `identity`.
+    pub agent: Option<PathBuf>,
     /// Limit for TCP connect, SSH handshake and login together. Default 10 s.
     pub connect_timeout: Duration,
     /// Accept and return a host key when no fingerprint is pinned (trust on first use).
@@ -98,6 +105,8 @@ pub struct SshOptions {
     /// Interval of SSH keepalives; a host that misses three in a row is considered gone.
     /// Default 15 s.
     pub keepalive: Duration,
+    /// `identity`, decrypted once and shared by the clones (one per host).
+    loaded: Arc<OnceLock<Arc<PrivateKey>>>,
 }
 
 impl SshOptions {
@@ -105,10 +114,52 @@ impl SshOptions {
     pub fn new(identity: impl Into<PathBuf>) -> Self {
         Self {
             identity: identity.into(),
+            key_passphrase: None,
+            agent: None,
             connect_timeout: Duration::from_secs(10),
             accept_new_host_key: false,
             keepalive: Duration::from_secs(15),
+            loaded: Arc::default(),
         }
+    }
+
+    /// Sets the passphrase of an encrypted identity.
+    pub fn key_passphrase(mut self, passphrase: Option<Secret>) -> Self {
+        self.key_passphrase = passphrase;
+        self.loaded = Arc::default();
+        self
+    }
+
+    /// Logs in with the keys of the SSH agent at `socket` instead of the identity file.
+    pub fn agent(mut self, socket: Option<PathBuf>) -> Self {
+        self.agent = socket;
+        self
+    }
+
+    /// The identity file's key, decrypted with the passphrase when it is encrypted.
+    pub fn load_identity(&self) -> Result<Arc<PrivateKey>, HostError> {
+        if let Some(key) = self.loaded.get() {
+            return Ok(Arc::clone(key));
+        }
+        let path = &self.identity;
+        let fail = |cause: String| HostError::ClientKey {
+            path: path.clone(),
+            cause,
+        };
+        let passphrase = self.key_passphrase.as_ref().map(Secret::expose);
+        let key = match russh::keys::load_secret_key(path, passphrase) {
+            Ok(key) => key,
+            Err(russh::keys::Error::KeyIsEncrypted) => return Err(fail(
+                "it is encrypted: set ssh.key_passphrase (a secret reference) in pool.toml, or add the key to ssh-agent (ssh-add) and set ssh.agent = true".into(),
+            )),
+            Err(e) if passphrase.is_some() => {
+                return Err(fail(format!(
+                    "{e} (is ssh.key_passphrase the key's passphrase?)"
+                )));
+            }
+            Err(e) => return Err(fail(e.to_string())),
+        };
+        Ok(Arc::clone(self.loaded.get_or_init(|| Arc::new(key))))
     }
 
     /// Sets the connect timeout.
@@ -193,6 +244,39 @@ fn io_cause(err: &std::io::Error) -> String {
     }
 }
 
+/// Offers each key of the agent at `socket` until the host accepts one.
+async fn agent_login(
+    handle: &mut Handle<KeyCheck>,
+    socket: &Path,
+    user: &str,
+    hash: Option<HashAlg>,
+) -> Result<bool, String> {
+    let mut agent = AgentClient::connect_uds(socket).await.map_err(|e| {
+        format!(
+            "cannot reach the SSH agent at {} (ssh.agent = true): {e}; start ssh-agent and export its SSH_AUTH_SOCK",
+            socket.display()
+        )
+    })?;
+    let keys = agent
+        .request_identities()
+        .await
+        .map_err(|e| format!("the SSH agent did not list its keys: {e}"))?;
+    if keys.is_empty() {
+        return Err("the SSH agent holds no keys; add the pool's key with ssh-add".to_owned());
+    }
+    for key in keys {
+        let public = key.public_key().into_owned();
+        let result = handle
+            .authenticate_publickey_with(user, public, hash, &mut agent)
+            .await
+            .map_err(|e| format!("the SSH agent could not sign: {e}"))?;
+        if result.success() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 impl SshHost {
     /// Connects to `target`, checks its host key and logs in with `options.identity`.
     ///
@@ -201,7 +285,8 @@ impl SshHost {
     /// `options.accept_new_host_key` says). If `expected` is `None`, the key is accepted only
     /// when `options.accept_new_host_key` is set (then [`learned_host_key`](Self::learned_host_key)
     /// returns it), otherwise [`HostError::HostKeyUnknown`]. The client key is offered only
-    /// after the host key has been accepted.
+    /// after the host key has been accepted: the identity file's key (decrypted with
+    /// `options.key_passphrase`), or with `options.agent` each key of the SSH agent in turn.
     ///
     /// Everything (TCP connect, handshake, login) must finish within
     /// `options.connect_timeout`; an unreachable host gives [`HostError::Unreachable`].
@@ -210,12 +295,10 @@ impl SshHost {
         expected: Option<&Fingerprint>,
         options: &SshOptions,
     ) -> Result<Self, HostError> {
-        let key = russh::keys::load_secret_key(&options.identity, None).map_err(|e| {
-            HostError::ClientKey {
-                path: options.identity.clone(),
-                cause: e.to_string(),
-            }
-        })?;
+        let key = match options.agent {
+            Some(_) => None,
+            None => Some(options.load_identity()?),
+        };
         let deadline = Instant::now() + options.connect_timeout;
         let secs = options.connect_timeout.as_secs_f32();
         let unreachable = |cause: String| HostError::Unreachable {
@@ -286,23 +369,34 @@ impl SshHost {
         };
         let host_key = presented.ok_or_else(|| handshake("no host key was presented".into()))?;
 
+        let user = target.user.clone();
         let login = async {
-            let hash = handle.best_supported_rsa_hash().await?.flatten();
-            handle
-                .authenticate_publickey(
-                    target.user.clone(),
-                    PrivateKeyWithHashAlg::new(Arc::new(key), hash),
-                )
+            let hash = handle
+                .best_supported_rsa_hash()
                 .await
+                .map_err(|e| e.to_string())?
+                .flatten();
+            match (key, &options.agent) {
+                (Some(key), _) => handle
+                    .authenticate_publickey(user, PrivateKeyWithHashAlg::new(key, hash))
+                    .await
+                    .map(|r| r.success())
+                    .map_err(|e| e.to_string()),
+                (None, Some(socket)) => agent_login(&mut handle, socket, &user, hash).await,
+                (None, None) => unreachable!("a key or an agent"),
+            }
         };
         match timeout_at(deadline, login).await {
-            Ok(Ok(result)) if result.success() => {}
-            Ok(Ok(_)) => {
+            Ok(Ok(true)) => {}
+            Ok(Ok(false)) => {
                 return Err(HostError::AuthRejected {
                     host: target.name.clone(),
                     addr: target.addr(),
                     user: target.user.clone(),
-                    key: options.identity.clone(),
+                    key: match &options.agent {
+                        Some(_) => "the SSH agent's keys".to_owned(),
+                        None => format!("the key {}", options.identity.display()),
+                    },
                 });
             }
             Ok(Err(e)) => return Err(handshake(format!("login failed: {e}"))),

@@ -11,6 +11,8 @@ use crate::config::{HostEntry, PoolConfig};
 pub const EXCCD_RPC_USER: &str = "exccd-rpc";
 /// exccwallet's RPC user.
 pub const WALLET_RPC_USER: &str = "exccwallet-rpc";
+/// The seed file, on the host only until the wallet exists.
+pub const WALLET_SEED: &str = "/etc/exccwallet/seed";
 
 fn header(file: &str, host: &HostEntry) -> String {
     format!(
@@ -62,8 +64,19 @@ pub fn exccd_follow(leader: &HostEntry, ports: &Ports) -> String {
     )
 }
 
-/// exccwallet.conf: stake-pool mode, created from the seed on first start, voting off.
+/// exccwallet.conf once the wallet exists: stake-pool mode, voting off, and neither the seed
+/// nor the private passphrase (apply unlocks the wallet over RPC).
 pub fn exccwallet(config: &PoolConfig, host: &HostEntry, ports: &Ports) -> String {
+    exccwallet_conf(config, host, ports, false)
+}
+
+/// exccwallet.conf for the wallet's first start, which creates it from the seed file with the
+/// private passphrase; apply replaces it with [`exccwallet`] once the wallet exists.
+pub fn exccwallet_creating(config: &PoolConfig, host: &HostEntry, ports: &Ports) -> String {
+    exccwallet_conf(config, host, ports, true)
+}
+
+fn exccwallet_conf(config: &PoolConfig, host: &HostEntry, ports: &Ports, create: bool) -> String {
     let s = &config.secrets;
     let mut conf = header("exccwallet.conf", host);
     conf.push_str(network_line(config.network));
@@ -83,16 +96,18 @@ pub fn exccwallet(config: &PoolConfig, host: &HostEntry, ports: &Ports) -> Strin
         xpub = config.pool.cold_wallet_xpub,
         fee = config.pool.fee_percent,
     ));
-    conf.push_str(&format!(
-        "; created on first start from the seed; unlocked by poolctl apply (walletpassphrase)\ncreate=1\nseedfile=/etc/exccwallet/seed\nprivpass={}\n",
-        s.wallet_passphrase.expose()
-    ));
+    if create {
+        conf.push_str(&format!(
+            "; created on first start from the seed; unlocked by poolctl apply (walletpassphrase)\ncreate=1\nseedfile={WALLET_SEED}\nprivpass={}\n",
+            s.wallet_passphrase.expose()
+        ));
+    }
     push_settings(&mut conf, &config.exccwallet_settings);
     conf
 }
 
 /// stakepoold.toml: both RPC links with their pinned certificates, mutual-TLS gRPC with the
-/// pool CA, `/healthz` on loopback.
+/// pool CA and its revocation list, `/healthz` on loopback.
 pub fn stakepoold(config: &PoolConfig, host: &HostEntry, ports: &Ports) -> String {
     format!(
         "# stakepoold on {name}, written by poolctl from pool.toml; local edits are overwritten.
@@ -119,6 +134,7 @@ listen = [\"0.0.0.0:{grpc}\"]
 cert = \"/etc/stakepoold/grpc.cert\"
 key = \"/etc/stakepoold/grpc.key\"
 client_ca = \"/etc/stakepoold/pool-ca.cert\"
+client_crl = \"{crl}\"
 
 [http]
 listen = \"127.0.0.1:{http}\"
@@ -132,6 +148,7 @@ listen = \"127.0.0.1:{http}\"
         wallet = ports.wallet_rpc,
         grpc = ports.grpc,
         http = ports.http,
+        crl = super::render::CLIENT_CRL,
     )
 }
 
@@ -143,5 +160,32 @@ pub fn push_settings(conf: &mut String, settings: &[(String, String)]) {
     conf.push_str("; [settings] from pool.toml\n");
     for (k, v) in settings {
         conf.push_str(&format!("{k}={v}\n"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wallet_conf_holds_the_passphrase_only_for_creation() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = PoolConfig::load(&crate::config::tests::sample_in(dir.path())).unwrap();
+        let (host, ports) = (&config.hosts[0], super::super::render::ports(&config));
+        let kept = exccwallet(&config, host, &ports);
+        let creating = exccwallet_creating(&config, host, &ports);
+        for line in ["privpass=", "seedfile=", "create="] {
+            assert!(!kept.lines().any(|l| l.starts_with(line)), "{kept}");
+        }
+        assert!(
+            creating.contains("\ncreate=1\nseedfile=/etc/exccwallet/seed\nprivpass=pass\n"),
+            "{creating}"
+        );
+        // Only the creation lines differ, so dropping them needs no wallet restart.
+        let extra: Vec<&str> = creating
+            .lines()
+            .filter(|l| !kept.lines().any(|k| k == *l))
+            .collect();
+        assert_eq!(extra.len(), 4, "{extra:?}");
     }
 }

@@ -52,6 +52,9 @@ pub enum Change {
         now: Option<u32>,
         to: u32,
     },
+    /// Once the wallet exists and the host is healthy: exccwallet.conf without `privpass`
+    /// (no restart), the seed file and any previous copies of either removed.
+    ForgetWalletSecrets,
 }
 
 /// The plan of one host.
@@ -128,7 +131,8 @@ pub fn diff(desired: &HostDesired, facts: &Facts, wallet: Option<&WalletFacts>) 
     }
     let mut reload = false;
     let units: Vec<String> = BinaryName::ALL.into_iter().map(unit_path).collect();
-    for f in &desired.files {
+    let (files, forget) = wallet_files(desired, facts);
+    for f in &files {
         let want = Meta {
             mode: f.mode,
             owner: f.owner.clone(),
@@ -233,10 +237,48 @@ pub fn diff(desired: &HostDesired, facts: &Facts, wallet: Option<&WalletFacts>) 
             changes.push(Change::SyncAddresses { now: None, to });
         }
     }
+    if forget {
+        changes.push(Change::ForgetWalletSecrets);
+    }
     HostPlan {
         desired: desired.clone(),
         changes,
     }
+}
+
+/// The files `desired` needs given whether the wallet exists, and whether apply must then
+/// remove the wallet's secrets. Without a wallet: exccwallet.conf in its creating form and
+/// the seed file. With one: neither; a host conf that differs from the final one only by
+/// the creation lines is left to [`Change::ForgetWalletSecrets`] (no restart for that).
+fn wallet_files(desired: &HostDesired, facts: &Facts) -> (Vec<FileRes>, bool) {
+    let c = &desired.wallet.creation;
+    let mut files = desired.files.clone();
+    if facts.wallet_files.is_empty() {
+        if let Some(conf) = files.iter_mut().find(|f| f.path == c.conf_path) {
+            conf.content = c.creating_conf.clone();
+        }
+        files.push(c.seed.clone());
+        return (files, true);
+    }
+    let host_conf = match facts.paths.get(&c.conf_path) {
+        Some(PathFact::File {
+            content: Some(text),
+            ..
+        }) => Some(text.as_slice()),
+        _ => None,
+    };
+    let mut forget = !matches!(facts.paths.get(&c.seed.path), None | Some(PathFact::Absent));
+    if host_conf == Some(c.creating_conf.as_slice()) {
+        files.retain(|f| f.path != c.conf_path);
+        forget = true;
+    } else if host_conf.is_some_and(|t| {
+        t.split(|&b| b == b'\n')
+            .any(|l| l.starts_with(b"privpass="))
+    }) {
+        // Rewritten (and the wallet restarted) as a content change; its previous copy goes.
+        forget = true;
+    }
+    (files, forget)
 }
 
 /// Replaces the values of secret keys (`key=value`, `key = "value"`) with `<secret>`.
@@ -319,9 +361,27 @@ mod tests {
         assert_eq!(render_diff(&whole, b""), "<secret changed>");
     }
 
+    const WALLET_CONF: &str = "/etc/exccwallet/exccwallet.conf";
+    const SEED: &str = "/etc/exccwallet/seed";
+    const FINAL_WALLET_CONF: &str = "username=u\n";
+    const CREATING_WALLET_CONF: &str =
+        "username=u\ncreate=1\nseedfile=/etc/exccwallet/seed\nprivpass=pw\n";
+
+    fn wallet_file(path: &str, content: &str) -> FileRes {
+        FileRes {
+            path: path.into(),
+            owner: "exccwallet".into(),
+            group: "exccwallet".into(),
+            mode: 0o600,
+            content: content.as_bytes().to_vec(),
+            secrecy: Secrecy::Keys(&["privpass"]),
+            restarts: vec![BinaryName::Exccwallet],
+        }
+    }
+
     fn desired() -> HostDesired {
         use crate::config::HostEntry;
-        use crate::plan::resource::WalletRes;
+        use crate::plan::resource::{WalletCreation, WalletRes};
         HostDesired {
             host: HostEntry {
                 name: "voting1".into(),
@@ -334,7 +394,7 @@ mod tests {
             users: Vec::new(),
             dirs: Vec::new(),
             binaries: Vec::new(),
-            files: vec![conf("a=1\n")],
+            files: vec![conf("a=1\n"), wallet_file(WALLET_CONF, FINAL_WALLET_CONF)],
             services: BinaryName::ALL.to_vec(),
             wallet: WalletRes {
                 rpc_port: 1,
@@ -342,27 +402,46 @@ mod tests {
                 cert_pem: String::new(),
                 voting_xpub: "x".into(),
                 sync_index: 10,
+                creation: WalletCreation {
+                    conf_path: WALLET_CONF.into(),
+                    creating_conf: CREATING_WALLET_CONF.as_bytes().to_vec(),
+                    seed: FileRes {
+                        secrecy: Secrecy::Whole,
+                        ..wallet_file(SEED, "00ff\n")
+                    },
+                },
             },
             health_port: 2,
+        }
+    }
+
+    fn host_file(owner: &str, content: &str) -> PathFact {
+        PathFact::File {
+            meta: Meta {
+                mode: 0o600,
+                owner: owner.into(),
+                group: owner.into(),
+            },
+            size: content.len() as u64,
+            content: Some(content.as_bytes().to_vec()),
+            sha256: None,
         }
     }
 
     fn converged() -> (Facts, WalletFacts) {
         use super::super::facts::ServiceFact;
         let mut facts = Facts::default();
+        facts
+            .paths
+            .insert("/etc/exccd/exccd.conf".into(), host_file("exccd", "a=1\n"));
         facts.paths.insert(
-            "/etc/exccd/exccd.conf".into(),
-            PathFact::File {
-                meta: Meta {
-                    mode: 0o600,
-                    owner: "exccd".into(),
-                    group: "exccd".into(),
-                },
-                size: 4,
-                content: Some(b"a=1\n".to_vec()),
-                sha256: None,
-            },
+            WALLET_CONF.into(),
+            host_file("exccwallet", FINAL_WALLET_CONF),
         );
+        facts.paths.insert(SEED.into(), PathFact::Absent);
+        facts
+            .wallet_files
+            .push("/var/lib/exccwallet/simnet/wallet.json".into());
         for s in BinaryName::ALL {
             facts.services.insert(
                 s,
@@ -446,6 +525,92 @@ mod tests {
                         now: Some(3),
                         to: 10
                     }
+                ]
+            ),
+            "{:?}",
+            plan.changes
+        );
+    }
+
+    #[test]
+    fn a_new_wallet_is_created_from_the_seed_which_then_goes() {
+        let (mut facts, _) = converged();
+        facts.wallet_files.clear();
+        facts.paths.remove(WALLET_CONF);
+        facts.services.clear();
+        let plan = diff(&desired(), &facts, None);
+        let written: Vec<(&str, &[u8])> = plan
+            .changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::File { res, .. } if res.owner == "exccwallet" => {
+                    Some((res.path.as_str(), res.content.as_slice()))
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            written,
+            [
+                (WALLET_CONF, CREATING_WALLET_CONF.as_bytes()),
+                (SEED, &b"00ff\n"[..])
+            ]
+        );
+        assert!(
+            matches!(plan.changes.last(), Some(Change::ForgetWalletSecrets)),
+            "{:?}",
+            plan.changes
+        );
+    }
+
+    #[test]
+    fn an_existing_wallet_keeps_no_seed_or_passphrase() {
+        // The state right after the first start (or of a pool applied before): the wallet
+        // exists, the creating conf and the seed are still there. Only they go: no restart.
+        let (mut facts, wallet) = converged();
+        facts.paths.insert(
+            WALLET_CONF.into(),
+            host_file("exccwallet", CREATING_WALLET_CONF),
+        );
+        facts
+            .paths
+            .insert(SEED.into(), host_file("exccwallet", "00ff\n"));
+        let plan = diff(&desired(), &facts, Some(&wallet));
+        assert!(
+            matches!(plan.changes.as_slice(), [Change::ForgetWalletSecrets]),
+            "{:?}",
+            plan.changes
+        );
+        // A leftover seed alone goes too.
+        let (mut facts, wallet) = converged();
+        facts
+            .paths
+            .insert(SEED.into(), host_file("exccwallet", "00ff\n"));
+        let plan = diff(&desired(), &facts, Some(&wallet));
+        assert!(
+            matches!(plan.changes.as_slice(), [Change::ForgetWalletSecrets]),
+            "{:?}",
+            plan.changes
+        );
+        // An older conf with privpass and other differences: rewritten (restart), then the
+        // previous copy is scrubbed.
+        let (mut facts, wallet) = converged();
+        facts.paths.insert(
+            WALLET_CONF.into(),
+            host_file("exccwallet", "username=old\nprivpass=pw\n"),
+        );
+        let plan = diff(&desired(), &facts, Some(&wallet));
+        assert!(
+            matches!(
+                plan.changes.as_slice(),
+                [
+                    Change::File { .. },
+                    Change::Restart {
+                        service: BinaryName::Exccwallet,
+                        ..
+                    },
+                    Change::UnlockWallet,
+                    Change::ForgetWalletSecrets
                 ]
             ),
             "{:?}",

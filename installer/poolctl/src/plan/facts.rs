@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::config::BinaryName;
 use crate::host::{Host, HostError, RemoteCommand};
 
-use super::resource::{HostDesired, PENDING_DIR, Secrecy};
+use super::resource::{HostDesired, PENDING_DIR, Secrecy, WALLET_STATE};
 
 /// One path on the host.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,6 +51,8 @@ pub struct Facts {
     pub services: BTreeMap<BinaryName, ServiceFact>,
     /// Services marked for a restart by an apply that did not finish.
     pub pending: BTreeSet<String>,
+    /// The voting wallet's files (`WALLET_STATE/*/wallet.db|json`): the wallet exists.
+    pub wallet_files: Vec<String>,
 }
 
 const FACTS_SCRIPT: &str = r#"
@@ -80,6 +82,7 @@ for s in "$@"; do
   echo "V $s ${a:-unknown} ${e:--}"
 done
 for f in "$PENDING"/*; do [ -e "$f" ] && echo "R ${f##*/}"; done
+for f in "$WALLET"/*/wallet.db "$WALLET"/*/wallet.json; do [ -f "$f" ] && echo "W $f"; done
 echo END
 "#;
 
@@ -104,9 +107,11 @@ pub async fn gather(host: &impl Host, desired: &HostDesired) -> Result<Facts, Ho
     for f in &desired.files {
         args.extend([want(f.secrecy).into(), f.path.clone()]);
     }
+    // Only whether it is there: it goes once the wallet exists.
+    args.extend(["s".into(), desired.wallet.creation.seed.path.clone()]);
     args.push("--".into());
     args.extend(desired.services.iter().map(|s| s.as_str().to_owned()));
-    let script = format!("PENDING={PENDING_DIR}\n{FACTS_SCRIPT}");
+    let script = format!("PENDING={PENDING_DIR}\nWALLET={WALLET_STATE}\n{FACTS_SCRIPT}");
     let out = host
         .run(&RemoteCommand::shell(&script, args))
         .await?
@@ -147,6 +152,7 @@ pub(crate) fn parse(mut out: &[u8]) -> Result<Facts, String> {
             "R" => {
                 facts.pending.insert(rest.to_owned());
             }
+            "W" => facts.wallet_files.push(rest.to_owned()),
             "A" => {
                 facts.paths.insert(rest.to_owned(), PathFact::Absent);
             }
@@ -219,7 +225,7 @@ mod tests {
 
     #[test]
     fn parses_script_output() {
-        let out = b"U exccd\nD 750 root exccd /etc/exccd\nC 600 exccd exccd 6 /etc/exccd/exccd.conf\na=1\nb\n\nH 600 exccd exccd 3 abcd /etc/exccd/rpc.key\nS 755 root root 10 /usr/local/lib/excc-pool/exccd/ff\nA /etc/x\nV exccd active enabled\nV stakepoold inactive -\nR exccwallet\nEND\n";
+        let out = b"U exccd\nD 750 root exccd /etc/exccd\nC 600 exccd exccd 6 /etc/exccd/exccd.conf\na=1\nb\n\nH 600 exccd exccd 3 abcd /etc/exccd/rpc.key\nS 755 root root 10 /usr/local/lib/excc-pool/exccd/ff\nA /etc/x\nV exccd active enabled\nV stakepoold inactive -\nR exccwallet\nW /var/lib/exccwallet/simnet/wallet.json\nEND\n";
         let f = parse(out).unwrap();
         assert!(f.users.contains("exccd"));
         assert_eq!(
@@ -245,6 +251,7 @@ mod tests {
         assert_eq!(f.services[&BinaryName::Exccd].enabled, "enabled");
         assert_eq!(f.services[&BinaryName::Stakepoold].enabled, "");
         assert!(f.pending.contains("exccwallet"));
+        assert_eq!(f.wallet_files, ["/var/lib/exccwallet/simnet/wallet.json"]);
         assert!(parse(b"U x\n").is_err());
     }
 }

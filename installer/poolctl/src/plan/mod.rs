@@ -71,6 +71,8 @@ impl From<render::RenderError> for PlanError {
 pub struct Prepared {
     pub config: PoolConfig,
     pub desired: Vec<HostDesired>,
+    /// What the operator must do outside the voting hosts (a renewed web certificate).
+    pub notes: Vec<String>,
 }
 
 /// Verifies the programs, opens (on first use creates) the pool CA in `.poolctl/ca/` and
@@ -79,9 +81,24 @@ pub fn prepare(config: PoolConfig) -> Result<Prepared, PlanError> {
     let binaries = binaries::prepare_all(&config)?;
     let ca = PoolCa::open_or_create(&config.state_dir())?;
     // The web service's gRPC client certificate (`.poolctl/ca/clients/web.{cert,key}`).
-    ca.client_cert("web")?;
+    let web = ca.client_cert("web")?;
+    let notes = web
+        .renewed
+        .map(|why| {
+            let dir = config.state_dir().join("ca/clients");
+            format!(
+                "note: issued a gRPC client certificate for the web service ({why}): install {}/web.cert and web.key on it (its tls.client_cert and tls.client_key)",
+                dir.display(),
+            )
+        })
+        .into_iter()
+        .collect();
     let desired = render::render_all(&config, &binaries, &ca)?;
-    Ok(Prepared { config, desired })
+    Ok(Prepared {
+        config,
+        desired,
+        notes,
+    })
 }
 
 /// Connects to every host in parallel. A host without a pinned key is accepted only with

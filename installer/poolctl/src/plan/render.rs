@@ -11,9 +11,10 @@ use crate::ca::{PoolCa, host_sans};
 use crate::config::{BinaryName, HostEntry, PoolConfig};
 
 use super::binaries::PreparedBinary;
-use super::conf::{self, WALLET_RPC_USER};
+use super::conf::{self, WALLET_RPC_USER, WALLET_SEED};
 use super::resource::{
-    BinaryRes, DirRes, FileRes, HostDesired, POOL_LIB, POOL_STATE, Secrecy, UserRes, WalletRes,
+    BinaryRes, DirRes, FileRes, HostDesired, POOL_LIB, POOL_STATE, Secrecy, UserRes,
+    WalletCreation, WalletRes,
 };
 
 const EXCCD_UNIT: &str = include_str!("../../../../systemd/exccd.service");
@@ -198,13 +199,25 @@ fn render_host(
             .restarts(Exccd),
     );
 
-    // exccwallet
-    let conf = conf::exccwallet(config, host, &ports);
-    files.push(
-        file("/etc/exccwallet/exccwallet.conf", "exccwallet", 0o600, conf)
+    // exccwallet: the seed and the private passphrase only until the wallet exists.
+    let wallet_conf = |content: String| {
+        file(WALLET_CONF, "exccwallet", 0o600, content)
             .secret(Secrecy::Keys(WALLET_SECRET_KEYS))
-            .restarts(Exccwallet),
-    );
+            .restarts(Exccwallet)
+    };
+    files.push(wallet_conf(conf::exccwallet(config, host, &ports)));
+    let creation = WalletCreation {
+        conf_path: WALLET_CONF.to_owned(),
+        creating_conf: conf::exccwallet_creating(config, host, &ports).into_bytes(),
+        seed: file(
+            WALLET_SEED,
+            "exccwallet",
+            0o600,
+            format!("{}\n", secrets.wallet_seed.expose()),
+        )
+        .secret(Secrecy::Whole)
+        .restarts(Exccwallet),
+    };
     files.push(
         file(
             "/etc/exccwallet/rpc.cert",
@@ -232,15 +245,6 @@ fn render_host(
             node_cert.cert_pem.clone(),
         )
         .restarts(Exccwallet),
-    );
-    files.push(
-        file(
-            "/etc/exccwallet/seed",
-            "exccwallet",
-            0o600,
-            format!("{}\n", secrets.wallet_seed.expose()),
-        )
-        .secret(Secrecy::Whole),
     );
 
     // stakepoold
@@ -294,6 +298,8 @@ fn render_host(
             .restarts(Stakepoold),
     );
     files.push(file("/etc/stakepoold/pool-ca.cert", sp, 0o644, ca.cert_pem()).restarts(Stakepoold));
+    // Revoked client certificates (`poolctl ca revoke`); stakepoold reads it at start.
+    files.push(file(CLIENT_CRL, sp, 0o644, ca.crl_pem()?).restarts(Stakepoold));
 
     for (n, unit) in [
         (Exccd, EXCCD_UNIT),
@@ -316,10 +322,17 @@ fn render_host(
             cert_pem: wallet_cert.cert_pem,
             voting_xpub: config.pool.voting_wallet_xpub.clone(),
             sync_index: config.pool.voting_address_count,
+            creation,
         },
         health_port: ports.http,
     })
 }
+
+/// exccwallet's config file.
+pub const WALLET_CONF: &str = "/etc/exccwallet/exccwallet.conf";
+
+/// stakepoold's `grpc.client_crl`: the pool CA's revocation list of client certificates.
+pub const CLIENT_CRL: &str = "/etc/stakepoold/client.crl";
 
 /// `/etc/systemd/system/NAME.service`.
 pub fn unit_path(n: BinaryName) -> String {

@@ -69,7 +69,26 @@ pub struct WalletRes {
     pub voting_xpub: String,
     /// `accountsyncaddressindex default 0 N`.
     pub sync_index: u32,
+    /// What creates the wallet on a host that has none yet.
+    pub creation: WalletCreation,
 }
+
+/// The wallet's first start: exccwallet.conf with `create=1`, `seedfile` and `privpass`, and
+/// the seed file. Once a wallet file exists in [`WALLET_STATE`], both are gone from the
+/// host (apply removes them after the wallet is up): the wallet is unlocked over RPC only.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WalletCreation {
+    /// exccwallet.conf's path; its final content is the host's file of that path.
+    pub conf_path: String,
+    /// exccwallet.conf for the first start.
+    pub creating_conf: Vec<u8>,
+    /// The seed file (a whole secret).
+    pub seed: FileRes,
+}
+
+/// exccwallet's `--appdata` (the unit's StateDirectory): a `*/wallet.db` (or the simulator's
+/// `*/wallet.json`) in it means the wallet exists.
+pub const WALLET_STATE: &str = "/var/lib/exccwallet";
 
 /// Everything one host should have.
 #[derive(Clone, Debug)]

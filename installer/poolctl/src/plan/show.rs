@@ -79,6 +79,7 @@ pub fn describe(change: &Change) -> String {
         Change::Restart { service, reason } => format!("* restart {service} ({reason})"),
         Change::Start(s) => format!("* start {s}"),
         Change::UnlockWallet => "* unlock the voting wallet (walletpassphrase)".to_owned(),
+        Change::ForgetWalletSecrets => "* remove the wallet seed and privpass from the host now that the wallet exists (unlocked over RPC only)".to_owned(),
         Change::SyncAddresses { now, to } => format!(
             "* sync the voting account's addresses: accountsyncaddressindex default 0 {to}{}",
             now.map(|n| format!(" (now {n})")).unwrap_or_default()

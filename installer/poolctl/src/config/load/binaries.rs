@@ -59,14 +59,7 @@ impl Loader<'_> {
                     None
                 }
             });
-            let simulator = match b.get("simulator") {
-                None => false,
-                Some(item) => item.as_bool().unwrap_or_else(|| {
-                    let line = self.line(item);
-                    self.push(line, format!("{prefix}.simulator"), "must be true or false");
-                    false
-                }),
-            };
+            let simulator = self.boolean(b, &prefix, "simulator");
             if simulator && name.simulator_mode().is_none() {
                 self.push(
                     0,

@@ -110,7 +110,7 @@ impl PoolConfig {
                     }
                 });
         let pool = l.pool(root, network);
-        let (ssh_identity, ssh_connect_timeout) = l.ssh(root);
+        let ssh = l.ssh(root);
         let health_timeout_secs = l.apply(root);
         let binaries = l.binaries(root);
         let secrets = l.secrets(root);
@@ -129,8 +129,7 @@ impl PoolConfig {
             path: path.to_owned(),
             network: network.expect("checked"),
             pool: pool.expect("checked"),
-            ssh_identity,
-            ssh_connect_timeout,
+            ssh,
             health_timeout_secs,
             binaries,
             secrets: secrets.expect("checked"),
@@ -285,6 +284,18 @@ impl Loader<'_> {
                 }
                 default
             }
+        }
+    }
+
+    /// An optional `true`/`false` value (`false` when absent).
+    fn boolean(&mut self, t: &dyn TableLike, prefix: &str, key: &str) -> bool {
+        match t.get(key) {
+            None => false,
+            Some(item) => item.as_bool().unwrap_or_else(|| {
+                let line = self.line(item);
+                self.push(line, join(prefix, key), "must be true or false");
+                false
+            }),
         }
     }
 

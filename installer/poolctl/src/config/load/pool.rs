@@ -1,13 +1,11 @@
 //! `[pool]`, `[ssh]` and the `[exccd|exccwallet.settings]` tables.
 
-use std::path::PathBuf;
-
 use excc_chain::hd::ExtendedKey;
 use excc_chain::{Network, PoolFeePercent};
 use toml_edit::{TableLike, Value};
 
 use super::Loader;
-use crate::config::model::PoolSettings;
+use crate::config::model::{PoolSettings, SshSettings};
 
 impl Loader<'_> {
     pub(super) fn pool(
@@ -94,19 +92,57 @@ impl Loader<'_> {
             .unwrap_or(DEFAULT) as u64
     }
 
-    pub(super) fn ssh(&mut self, root: &dyn TableLike) -> (PathBuf, u64) {
+    pub(super) fn ssh(&mut self, root: &dyn TableLike) -> SshSettings {
         let Some(t) = self.table(root, "", "ssh", false) else {
-            return (self.path("~/.ssh/id_ed25519"), 10);
+            return SshSettings {
+                identity: self.path("~/.ssh/id_ed25519"),
+                key_passphrase: None,
+                agent: None,
+                connect_timeout_secs: 10,
+            };
         };
-        self.unknown(t, "ssh", &["identity", "connect_timeout_secs"]);
+        self.unknown(
+            t,
+            "ssh",
+            &[
+                "identity",
+                "key_passphrase",
+                "agent",
+                "connect_timeout_secs",
+            ],
+        );
         let identity = self
             .string(t, "ssh", "identity", Some("~/.ssh/id_ed25519"))
             .map(|(s, _)| self.path(&s))
             .unwrap_or_default();
+        let key_passphrase = t
+            .get("key_passphrase")
+            .and_then(|item| self.resolve_secret(item, "ssh.key_passphrase").0);
+        let agent = match (
+            self.boolean(t, "ssh", "agent"),
+            std::env::var_os("SSH_AUTH_SOCK"),
+        ) {
+            (false, _) => None,
+            (true, Some(socket)) if !socket.is_empty() => Some(socket.into()),
+            (true, _) => {
+                let line = t.get("agent").map(|i| self.line(i)).unwrap_or(0);
+                self.push(
+                    line,
+                    "ssh.agent",
+                    "SSH_AUTH_SOCK is not set: start ssh-agent (eval \"$(ssh-agent)\"), ssh-add the pool's key, then run poolctl from that shell",
+                );
+                None
+            }
+        };
         let timeout = self
             .integer(t, "ssh", "connect_timeout_secs", 1..=300, Some(10))
             .unwrap_or(10);
-        (identity, timeout as u64)
+        SshSettings {
+            identity,
+            key_passphrase,
+            agent,
+            connect_timeout_secs: timeout as u64,
+        }
     }
 
     pub(super) fn settings(
