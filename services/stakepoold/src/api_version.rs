@@ -32,7 +32,7 @@ mod tests {
     use super::*;
 
     fn versions(key: &str, s: &str) -> VersionMap {
-        let mut parts = s.split('.').map(|p| p.parse().unwrap());
+        let mut parts = s.split('.').map(|p| p.parse::<u32>().unwrap());
         let info = serde_json::json!({
             "versionstring": s, "major": parts.next().unwrap(), "minor": parts.next().unwrap(),
             "patch": parts.next().unwrap(), "prerelease": "", "buildmetadata": ""
