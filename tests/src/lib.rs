@@ -13,6 +13,7 @@ pub mod proc;
 pub mod rig;
 pub mod simnet;
 pub mod smtp;
+pub mod soak;
 pub mod stakepoold;
 pub mod traffic;
 pub mod web;

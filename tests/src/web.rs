@@ -87,6 +87,28 @@ impl WebService {
         }
     }
 
+    /// Starts the stopped service again with the same configuration, secret and database.
+    pub async fn restart(&mut self) {
+        self.proc.kill();
+        let args = [
+            "--config".to_owned(),
+            self.dir.join("exccstakepool.toml").display().to_string(),
+        ];
+        self.proc = Proc::spawn(
+            "exccstakepool",
+            &bin("exccstakepool"),
+            &args,
+            &self.dir.join("log.txt"),
+        );
+        let addr = self.addr;
+        wait_for(30, "exccstakepool to answer again", || async {
+            request(addr, "GET", "/api/v1/stats", &[], "")
+                .await
+                .map(|_| ())
+        })
+        .await;
+    }
+
     /// A verified account with an API token (what signing up and visiting the settings page
     /// do, straight in the service's database): (user id, token).
     pub async fn create_user(&self, email: &str, password: &str) -> (i64, String) {

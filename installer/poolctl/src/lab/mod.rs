@@ -17,10 +17,10 @@
 //! nspawn must run with `--register=no --keep-unit` (no systemd as PID 1 here), each
 //! container in its own cgroup, and is stopped with SIGRTMIN+4 to its systemd.
 
-mod cgroup;
+pub mod cgroup;
 mod error;
 mod machine;
-mod net;
+pub mod net;
 pub mod pool;
 mod rootfs;
 mod state;
