@@ -89,6 +89,20 @@ mod tests {
         assert!(!verify("x", ""));
     }
 
+    /// On a runtime with one worker thread, a task spawned before a hash runs while the hash
+    /// is computed: the hash does not hold the worker (review M1).
+    #[tokio::test(flavor = "current_thread")]
+    async fn hashing_leaves_the_async_worker_free() {
+        let order = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let o = std::sync::Arc::clone(&order);
+        let other = tokio::spawn(async move { o.lock().unwrap().push("other task") });
+        let stored = hash_async("correct horse").await;
+        order.lock().unwrap().push("hash done");
+        other.await.unwrap();
+        assert_eq!(*order.lock().unwrap(), ["other task", "hash done"]);
+        assert!(verify("correct horse", &stored));
+    }
+
     #[tokio::test]
     async fn hashing_off_the_workers_gives_the_same_results() {
         let stored = hash_async("correct horse").await;

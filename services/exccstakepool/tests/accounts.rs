@@ -10,13 +10,11 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{
-    Extras, FormClient, RELAY_PASSWORD, chain, has, mailer, path_of, redirects_to, relay_pool,
-    serve_pool, served, sign_in, sign_up, tls_sink,
+    FormClient, RELAY_PASSWORD, has, path_of, redirects_to, relay_pool, served, sign_in, sign_up,
 };
 use exccstakepool::db::Db;
 use exccstakepool::mail::{MailSettings, Mailer, Security};
 use exccstakepool::outbox::Outbox;
-use exccstakepool::rate_limit::Limits;
 use pool_tests::proc::free_port;
 use pool_tests::smtp::MailSink;
 use sha2::Digest;
@@ -379,18 +377,7 @@ fn median(times: &[Duration]) -> Duration {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reset_answers_take_as_long_for_known_and_unknown_addresses() {
     const EACH: usize = 40;
-    let dir = pool_tests::test_dir("web-reset-timing");
-    let c = chain(dir.path()).await;
-    let sink = tls_sink(&c, dir.path()).await;
-    let extras = Extras {
-        mailer: Some(mailer(&c, &sink, RELAY_PASSWORD)),
-        limits: Limits {
-            form_posts_per_minute: 10_000,
-            ..Limits::default()
-        },
-        ..Default::default()
-    };
-    let s = serve_pool(dir, c, extras).await;
+    let (s, sink) = relay_pool("web-reset-timing", RELAY_PASSWORD).await;
     for n in 0..EACH {
         let id = s
             .pool

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Extras, FormClient, chain, has, redirects_to, serve_pool};
+use common::{Extras, FormClient, Served, chain, has, redirects_to, serve_pool};
 use exccstakepool::db::sign_in_failures::MAX_FAILURES;
 use exccstakepool::rate_limit::Limits;
 use pool_tests::http::exchange;
@@ -17,9 +17,10 @@ async fn guess(b: &mut FormClient, ip: &str) -> pool_tests::http::Answer {
     b.send("POST", "/signin", &form, &[&header]).await
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn over_the_limit_a_client_waits_and_others_go_on() {
-    let dir = pool_tests::test_dir("web-limits");
+/// A pool behind a proxy that names the client in `X-Real-IP`, with small limits: 3 form
+/// posts and 4 API calls a minute.
+async fn proxied_pool(name: &str) -> Served {
+    let dir = pool_tests::test_dir(name);
     let c = chain(dir.path()).await;
     let limits = Limits {
         form_posts_per_minute: 3,
@@ -30,7 +31,12 @@ async fn over_the_limit_a_client_waits_and_others_go_on() {
         limits,
         ..Default::default()
     };
-    let s = serve_pool(dir, c, extras).await;
+    serve_pool(dir, c, extras).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_the_limit_a_client_waits_and_others_go_on() {
+    let s = proxied_pool("web-limits").await;
     let addr = s.addr;
 
     let mut b = FormClient::new(addr);
@@ -71,18 +77,7 @@ async fn over_the_limit_a_client_waits_and_others_go_on() {
 /// waits then; another account is not affected.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_passwords_are_limited_per_account_from_any_address() {
-    let dir = pool_tests::test_dir("web-account-throttle");
-    let c = chain(dir.path()).await;
-    let limits = Limits {
-        form_posts_per_minute: 3,
-        api_requests_per_minute: 4,
-        real_ip_header: Some("X-Real-IP".into()),
-    };
-    let extras = Extras {
-        limits,
-        ..Default::default()
-    };
-    let s = serve_pool(dir, c, extras).await;
+    let s = proxied_pool("web-account-throttle").await;
     let mut b = FormClient::new(s.addr);
     // Every post from another client address.
     let mut clients = 0;
