@@ -107,6 +107,16 @@ fn sample_checks_and_problems_are_listed_at_once() {
         !ok && out.contains("admin_emails: \"two <two@example.org>\""),
         "{out}"
     );
+    // Two admins (legacy B-8 took a list as one string), kept in canonical form.
+    let two = std::fs::read_to_string(&sample)
+        .unwrap()
+        .replace("\"two <two@example.org>\"", "\"Two@Example.org\"");
+    std::fs::write(&sample, two).unwrap();
+    let config = exccstakepool::config::Config::load(&sample).unwrap();
+    assert_eq!(
+        config.settings.admin_emails,
+        ["one@example.org", "two@example.org"]
+    );
 
     std::fs::write(&path, "network = \"simnet\"\nlisten = 5\n").unwrap();
     let (ok, out) = run(&path, &["--check-config"]);
