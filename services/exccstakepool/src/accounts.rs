@@ -7,8 +7,8 @@
 //! session of the account; a password change or reset also revokes the API token and every
 //! pending e-mail change. Mail goes through the [`Outbox`] after the answer. With a relay,
 //! sign-up and reset requests answer the same, in the same time, whether or not the address
-//! has an account (no account enumeration): a sign-up with a taken address mails its owner
-//! instead, and a reset request does its work after the answer. One address gets at most one
+//! has an account (no account enumeration): a sign-up or e-mail change to a taken address
+//! mails its owner instead, and a reset request does its work after the answer. One address gets at most one
 //! link mail or notice per [`MAIL_INTERVAL`]. Failed sign-ins are limited per address
 //! ([`crate::db::sign_in_failures`]). Passwords follow [`crate::password_policy`]; e-mail
 //! addresses [`crate::email_address`].
@@ -163,27 +163,39 @@ async fn signup_of_taken_address(
         }
         return Ok(());
     }
-    if !pool
-        .db
-        .take_signup_notice(user.id, Db::now(), MAIL_INTERVAL)
-        .await?
-    {
-        return Ok(());
-    }
-    tracing::info!(
-        user = user.id,
-        "sign-up with a taken address: its owner is told"
-    );
     let what = format!(
         "Someone tried to sign up at {} with this e-mail address, which has an account there already. Nothing was changed. If it was you, sign in instead (or reset your password there).",
         pool.settings.base_url
     );
-    notify(
+    tell_owner(
         pool,
-        &user.email,
+        &user,
         "Someone tried to sign up with your address",
         &what,
-    );
+    )
+    .await
+}
+
+/// Mails the owner of an address that someone tried to use for another account (at most
+/// every [`MAIL_INTERVAL`]).
+async fn tell_owner(
+    pool: &Pool,
+    owner: &User,
+    subject: &str,
+    what: &str,
+) -> Result<(), AccountError> {
+    if pool
+        .db
+        .take_taken_address_notice(owner.id, Db::now(), MAIL_INTERVAL)
+        .await?
+    {
+        tracing::info!(
+            user = owner.id,
+            subject,
+            "its address was tried for another account"
+        );
+        notify(pool, &owner.email, subject, what);
+    }
     Ok(())
 }
 
@@ -380,6 +392,8 @@ pub enum EmailChange {
 }
 
 /// Starts (or, without a mail relay, makes) a change of a signed-in user's e-mail address.
+/// With a relay, an address that has an account gets the answer a free one gets (so the
+/// form tells nobody who has an account) and its owner a notice instead of a link.
 pub async fn change_email(
     pool: &Pool,
     user: &User,
@@ -390,16 +404,28 @@ pub async fn change_email(
         return Err(AccountError::WrongPassword);
     }
     let new_email = crate::email_address::parse(new_email)?;
-    if pool.db.user_by_email(&new_email).await?.is_some() {
-        return Err(AccountError::EmailTaken);
-    }
+    let owner = pool.db.user_by_email(&new_email).await?;
     let now = Db::now();
     let Some(outbox) = &pool.mailer else {
+        if owner.is_some() {
+            return Err(AccountError::EmailTaken);
+        }
         return match pool.db.set_email(user.id, &new_email).await? {
             true => Ok(EmailChange::Done),
             false => Err(AccountError::EmailTaken),
         };
     };
+    if let Some(owner) = owner {
+        if owner.id != user.id {
+            let what = format!(
+                "Someone tried to make this e-mail address the address of another account at {}. Nothing was changed.",
+                pool.settings.base_url
+            );
+            let subject = "Someone tried to use your address for another account";
+            tell_owner(pool, &owner, subject, &what).await?;
+        }
+        return Ok(EmailChange::LinkSent);
+    }
     let (token, hash) = new_link();
     pool.db
         .add_email_change(user.id, &new_email, &hash, now, now + LINK_LIFETIME)

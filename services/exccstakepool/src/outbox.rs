@@ -3,7 +3,9 @@
 //! takes tells nothing about whether a mail went out (no account enumeration by time). A
 //! message the relay does not take is sent again after each of the retry delays, then given
 //! up; every failure is logged with the subject and the relay's error, never the body (it
-//! carries links).
+//! carries links). The queue is in memory: what is not sent when the service stops is lost,
+//! and the user asks again (signing in re-sends a verification link, a reset can be asked
+//! for again).
 
 use std::sync::Arc;
 use std::time::Duration;

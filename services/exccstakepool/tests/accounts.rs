@@ -272,6 +272,26 @@ async fn e_mail_flows_through_a_tls_relay() {
         "Confirm your e-mail address"
     );
     assert_eq!(pool.db.user_counts().await.unwrap().0, 2);
+
+    // The same for an e-mail change to a taken address: the answer a free address gets,
+    // a notice to its owner instead of a link.
+    b.get("/settings").await;
+    // (Each answer starts a new session: its CSRF token differs.)
+    let mut answer = async |to: &str| {
+        let form = format!("change=email&new_email={to}&password=changed+password");
+        let a = b.post("/settings", &form.replace('@', "%40")).await;
+        a.body.replace(to, "ADDRESS").replace(&b.csrf, "CSRF")
+    };
+    let to_free = answer("free@example.org").await;
+    assert_eq!(answer("fresh@example.org").await, to_free);
+    assert_eq!(
+        sink.nth_to("fresh@example.org", 2).await.subject(),
+        "Someone tried to use your address for another account"
+    );
+    assert_eq!(
+        sink.nth_to("free@example.org", 1).await.subject(),
+        "Confirm your new e-mail address"
+    );
 }
 
 /// Review M4: someone who knows the password asks to change the address; the owner resets

@@ -68,7 +68,8 @@ const STEPS: &[&[&str]] = &[
     // 3: a user's derivation index is assigned when the first address is submitted (rows
     // with an address keep index = user id, the legacy rule); admins added by command;
     // e-mail addresses in canonical (lower-case) form, compared byte-wise on both engines;
-    // failed sign-ins counted per address; the "someone tried to sign up" notice throttled.
+    // failed sign-ins counted per address; notices to the owner of an address someone tried
+    // to use for another account throttled.
     &[
         "ALTER TABLE users ADD COLUMN {if_absent} address_index BIGINT NULL",
         "UPDATE users SET address_index = user_id WHERE multisig_address <> '' AND address_index IS NULL",
@@ -76,7 +77,7 @@ const STEPS: &[&[&str]] = &[
         "CREATE TABLE IF NOT EXISTS address_indices (next_index BIGINT NOT NULL)",
         "INSERT INTO address_indices (next_index) SELECT COALESCE(MAX(address_index), 0) + 1 FROM users WHERE NOT EXISTS (SELECT 1 FROM address_indices)",
         "ALTER TABLE users ADD COLUMN {if_absent} is_admin BIGINT NOT NULL DEFAULT 0",
-        "ALTER TABLE users ADD COLUMN {if_absent} signup_notice_sent BIGINT NOT NULL DEFAULT 0",
+        "ALTER TABLE users ADD COLUMN {if_absent} taken_notice_sent BIGINT NOT NULL DEFAULT 0",
         "CREATE TABLE IF NOT EXISTS sign_in_failures (
             email VARCHAR(255) {bin} NOT NULL PRIMARY KEY,
             failures BIGINT NOT NULL,

@@ -202,16 +202,17 @@ impl Db {
             .ok_or(sqlx::Error::RowNotFound)?)
     }
 
-    /// Whether the "someone tried to sign up with your address" notice may go to `user`
-    /// now (at most one per `interval` seconds); if so, its time is recorded.
-    pub async fn take_signup_notice(
+    /// Whether a notice that someone tried to use `user`'s address for another account (a
+    /// sign-up or an e-mail change) may go to it now (at most one per `interval` seconds);
+    /// if so, its time is recorded.
+    pub async fn take_taken_address_notice(
         &self,
         user: i64,
         now: i64,
         interval: i64,
     ) -> Result<bool, DbError> {
         let done = sqlx::query(
-            "UPDATE users SET signup_notice_sent = ? WHERE user_id = ? AND signup_notice_sent <= ?",
+            "UPDATE users SET taken_notice_sent = ? WHERE user_id = ? AND taken_notice_sent <= ?",
         )
         .bind(now)
         .bind(user)
