@@ -194,6 +194,24 @@ async fn sign_in_failures(db: &Db) {
         db.sign_in_wait("reset@example.org", now).await.unwrap(),
         None
     );
+    // A new password (e.g. by a reset link) lifts the limit of the account's address.
+    let locked = db.create_user("Locked@example.org", "h").await.unwrap();
+    for _ in 0..MAX_FAILURES {
+        db.add_sign_in_failure("locked@example.org", now)
+            .await
+            .unwrap();
+    }
+    assert!(
+        db.sign_in_wait("locked@example.org", now)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    db.set_password(locked, "h2").await.unwrap();
+    assert_eq!(
+        db.sign_in_wait("locked@example.org", now).await.unwrap(),
+        None
+    );
 }
 
 /// Accounts never verified go at the prune after [`UNVERIFIED_LIFETIME`]; verified ones stay.
