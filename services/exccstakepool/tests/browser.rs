@@ -1,6 +1,7 @@
 //! The web UI in a real browser (headless Chromium, its own cookies, CSRF tokens, redirects,
 //! Origin/Sec-Fetch headers): a visitor signs up, submits a public-key address, sees the
-//! ticket address the voting node imported, saves vote bits and finds the API token; with a
+//! ticket address the voting node imported, saves vote bits, finds the API token and makes
+//! a new one; with a
 //! mail relay, a visitor confirms the address from the e-mailed link and resets a
 //! forgotten password through the pages.
 
@@ -71,6 +72,25 @@ async fn sign_up_to_ticket_address_in_chromium() {
         .unwrap()
         .unwrap();
     assert_eq!(token.as_str(), Some(stored.api_token.as_str()));
+
+    // A new token from the button (a form post with the page's CSRF token).
+    b.click("new-token-submit").await;
+    assert!(
+        b.wait_for_message()
+            .await
+            .contains("the old one no longer works")
+    );
+    let renewed = b
+        .eval("document.getElementById('api-token').innerText")
+        .await;
+    let stored = pool
+        .db
+        .user_by_email("carol@example.org")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(renewed.as_str(), Some(stored.api_token.as_str()));
+    assert_ne!(renewed, token);
 }
 
 /// The path of the link to `path` in dave's `n`th mail.
