@@ -125,21 +125,25 @@ pub async fn sign_up(
     }
     let email = crate::email_address::parse(email)?;
     check_new_password(password, repeat)?;
-    let created = pool
-        .db
-        .create_user(&email, &passwords::hash_async(password).await)
-        .await;
+    let hash = passwords::hash_async(password).await;
     let Some(outbox) = &pool.mailer else {
         // Without mail nothing can be hidden: the account is usable at once.
-        let id = created?;
+        let id = pool.db.create_user(&email, &hash).await?;
         tracing::info!(user = id, "account created");
         pool.db.set_email_verified(id).await?;
         return Ok(SignUp::Active(id));
     };
+    // The link is stored with the account: one write, as many as a taken address costs.
+    let (token, link) = new_link();
+    let expires = Db::now() + VERIFY_LIFETIME;
+    let created = pool
+        .db
+        .create_user_with_link(&email, &hash, &link, expires)
+        .await;
     match created {
         Ok(id) => {
             tracing::info!(user = id, "account created");
-            send_verification(pool, outbox, id, &email).await?;
+            verification_mail(pool, outbox, &email, &token);
         }
         Err(CreateError::EmailTaken) => signup_of_taken_address(pool, outbox, &email).await?,
         Err(CreateError::Db(e)) => return Err(e.into()),
@@ -209,12 +213,17 @@ async fn send_verification(
     pool.db
         .set_email_token(user, &hash, Db::now() + VERIFY_LIFETIME)
         .await?;
+    verification_mail(pool, outbox, email, &token);
+    Ok(())
+}
+
+/// Queues the mail with the verification link `token`.
+fn verification_mail(pool: &Pool, outbox: &Outbox, email: &str, token: &str) {
     let body = format!(
         "Welcome to the EXCC stake pool at {url}.\n\nConfirm your e-mail address by opening this link within 48 hours:\n\n{url}/emailverify?t={token}\n\nIf you did not sign up, ignore this e-mail.\n",
         url = pool.settings.base_url
     );
     outbox.send(email, "Confirm your e-mail address", body);
-    Ok(())
 }
 
 /// The account for an e-mail address and password. An unverified account gets a new

@@ -109,13 +109,30 @@ pub struct VotingUser {
 impl Db {
     /// A new, unverified account. E-mail addresses are unique in canonical form.
     pub async fn create_user(&self, email: &str, password_hash: &str) -> Result<i64, CreateError> {
+        self.create_user_with_link(email, password_hash, "", 0)
+            .await
+    }
+
+    /// [`Db::create_user`] with its e-mail verification link (hash and expiry) in the same
+    /// write.
+    pub async fn create_user_with_link(
+        &self,
+        email: &str,
+        password_hash: &str,
+        token_hash: &str,
+        token_expires: i64,
+    ) -> Result<i64, CreateError> {
         let email = &canonical(email);
-        let r = sqlx::query("INSERT INTO users (email, password_hash, created) VALUES (?, ?, ?)")
-            .bind(email)
-            .bind(password_hash)
-            .bind(Db::now())
-            .execute(&self.pool)
-            .await;
+        let r = sqlx::query(
+            "INSERT INTO users (email, password_hash, created, email_token, email_token_expires) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(email)
+        .bind(password_hash)
+        .bind(Db::now())
+        .bind(token_hash)
+        .bind(token_expires)
+        .execute(&self.pool)
+        .await;
         match r {
             // The Any driver reports no insert id for SQLite: read it back by the unique e-mail.
             Ok(_) => Ok(
