@@ -61,17 +61,22 @@ async fn sign_up_to_ticket_address_in_chromium() {
     let message = b.wait_for_message().await;
     assert_eq!(message, "Voting preferences saved.");
 
+    // The page shows the stored API token.
+    let shown_token = async |b: &mut Browser| {
+        let shown = b
+            .eval("document.getElementById('api-token').innerText")
+            .await;
+        let stored = pool
+            .db
+            .user_by_email("carol@example.org")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(shown.as_str(), Some(stored.api_token.as_str()));
+        stored.api_token
+    };
     b.open(&format!("{base}/settings"), "/settings").await;
-    let token = b
-        .eval("document.getElementById('api-token').innerText")
-        .await;
-    let stored = pool
-        .db
-        .user_by_email("carol@example.org")
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(token.as_str(), Some(stored.api_token.as_str()));
+    let token = shown_token(&mut b).await;
 
     // A new token from the button (a form post with the page's CSRF token).
     b.click("new-token-submit").await;
@@ -80,17 +85,7 @@ async fn sign_up_to_ticket_address_in_chromium() {
             .await
             .contains("the old one no longer works")
     );
-    let renewed = b
-        .eval("document.getElementById('api-token').innerText")
-        .await;
-    let stored = pool
-        .db
-        .user_by_email("carol@example.org")
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(renewed.as_str(), Some(stored.api_token.as_str()));
-    assert_ne!(renewed, token);
+    assert_ne!(shown_token(&mut b).await, token);
 }
 
 /// The path of the link to `path` in dave's `n`th mail.
