@@ -97,6 +97,31 @@ impl MariaDb {
     }
 }
 
+impl MariaDb {
+    /// Another empty database on this server for the same user; its URL.
+    pub fn create_database(&self, name: &str) -> String {
+        run(
+            Command::new("mariadb")
+                .arg("--no-defaults")
+                .arg(format!(
+                    "--socket={}",
+                    self.dir.join("mysqld.sock").display()
+                ))
+                .arg("-uroot")
+                .arg("-e")
+                .arg(format!(
+                    "CREATE DATABASE {name}; GRANT ALL ON {name}.* TO 'pool'@'127.0.0.1';"
+                )),
+            "creating a database",
+        );
+        self.url.replacen(
+            &format!(":{}/pool", self.port),
+            &format!(":{}/{name}", self.port),
+            1,
+        )
+    }
+}
+
 impl Drop for MariaDb {
     fn drop(&mut self) {
         let _ = self.child.kill();

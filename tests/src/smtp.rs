@@ -73,8 +73,18 @@ struct Rules {
 
 impl MailSink {
     /// Listens on 127.0.0.1. With `tls` (certificate and key PEM), mail is taken only after
-    /// STARTTLS; with `login`, only after AUTH PLAIN with that user and password.
+    /// STARTTLS; with `login`, only after AUTH PLAIN with that user and password (without,
+    /// no AUTH is offered).
     pub async fn start(tls: Option<(&str, &str)>, login: Option<(&str, &str)>) -> MailSink {
+        MailSink::start_on(SocketAddr::from(([127, 0, 0, 1], 0)), tls, login).await
+    }
+
+    /// [`MailSink::start`] on `addr` (e.g. a relay that comes up late on a known port).
+    pub async fn start_on(
+        addr: SocketAddr,
+        tls: Option<(&str, &str)>,
+        login: Option<(&str, &str)>,
+    ) -> MailSink {
         let tls = tls.map(|(cert, key)| {
             let certs = CertificateDer::pem_slice_iter(cert.as_bytes())
                 .collect::<Result<Vec<_>, _>>()
@@ -94,7 +104,7 @@ impl MailSink {
             tls,
             login: login.map(|(u, p)| (u.to_owned(), p.to_owned())),
         });
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let listener = TcpListener::bind(addr).await.unwrap();
         let addr = listener.local_addr().unwrap();
         let mails = Arc::new(Mutex::new(Vec::new()));
         let kept = Arc::clone(&mails);

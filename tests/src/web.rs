@@ -27,8 +27,9 @@ pub struct WebService {
 }
 
 impl WebService {
-    /// Writes `DIR/exccstakepool.toml` for `pool` and starts the service on a free port.
-    pub async fn start(dir: &Path, pool: &PoolConfig) -> WebService {
+    /// Writes `DIR/exccstakepool.toml` for `pool` (the accounts of `admin_emails` are its
+    /// admins) and starts the service on a free port.
+    pub async fn start(dir: &Path, pool: &PoolConfig, admin_emails: &[&str]) -> WebService {
         std::fs::create_dir_all(dir).unwrap();
         let secret: String = {
             let mut b = [0u8; 32];
@@ -50,8 +51,9 @@ impl WebService {
         }
         let base_url = format!("http://127.0.0.1:{port}");
         let config = format!(
-            "network = \"{network}\"\nlisten = \"127.0.0.1:{port}\"\nbase_url = \"{base_url}\"\npool_email = \"admin@localhost\"\nadmin_user_ids = [1]\napi_secret_file = \"api.secret\"\n\n[database]\nurl = \"sqlite://pool.db\"\n\n[pool]\nfee_percent = {fee}\ncold_wallet_xpub = \"{cold}\"\nvoting_wallet_xpub = \"{voting}\"\nmax_users = {max}\n\n[tls]\nca = \"{ca}/ca.cert\"\nclient_cert = \"{ca}/clients/web.cert\"\nclient_key = \"{ca}/clients/web.key\"\n{nodes}",
+            "network = \"{network}\"\nlisten = \"127.0.0.1:{port}\"\nbase_url = \"{base_url}\"\npool_email = \"admin@localhost\"\nadmin_emails = {admins:?}\napi_secret_file = \"api.secret\"\n\n[database]\nurl = \"sqlite://pool.db\"\n\n[pool]\nfee_percent = {fee}\ncold_wallet_xpub = \"{cold}\"\nvoting_wallet_xpub = \"{voting}\"\nmax_users = {max}\n\n[tls]\nca = \"{ca}/ca.cert\"\nclient_cert = \"{ca}/clients/web.cert\"\nclient_key = \"{ca}/clients/web.key\"\n{nodes}",
             network = pool.network.name(),
+            admins = admin_emails,
             fee = pool.pool.fee_percent,
             cold = pool.pool.cold_wallet_xpub,
             voting = pool.pool.voting_wallet_xpub,

@@ -1,6 +1,7 @@
 //! Submitting a user's public-key address (web form or API `address`): the pool's key for
-//! the user (`voting xpub/0/USER_ID`) and the user's key make the 1-of-2 multisig ticket
-//! address. It is computed here and every voting node's wallet must make exactly the same
+//! the user (`voting xpub/0/INDEX`, the user's derivation index, assigned here at the first
+//! submission: sign-ups alone use up no index) and the user's key make the 1-of-2 multisig
+//! ticket address. It is computed here and every voting node's wallet must make exactly the same
 //! script; every node imports it, then the user's row stores it (once) and the nodes get
 //! the user's voting preferences. Nothing is stored unless every node succeeded.
 
@@ -27,7 +28,7 @@ pub enum AddressError {
     WrongNetwork { found: String, expected: String },
     #[error("incorrect address type: submit a public-key address (validateaddress's pubkeyaddr)")]
     WrongType,
-    #[error("the pool is full (user id {0} is beyond its address range)")]
+    #[error("the pool is full (address index {0} is beyond its address range)")]
     Full(i64),
     /// A voting node or the database failed; details go to the log, not to the user.
     #[error("unable to process wallet commands")]
@@ -68,10 +69,11 @@ pub async fn submit(pool: &Pool, user: &User, text: &str) -> Result<TicketAddres
     }
     let user_key = parse_user_key(pool, text)?;
     let s = &pool.settings;
-    let index = u32::try_from(user.id)
+    let assigned = pool.db.address_index(user.id).await?;
+    let index = u32::try_from(assigned)
         .ok()
         .filter(|i| *i < s.max_users)
-        .ok_or(AddressError::Full(user.id))?;
+        .ok_or(AddressError::Full(assigned))?;
     let derive = |xpub: &excc_chain::ExtendedKey| {
         xpub.child(0)
             .and_then(|b| b.child(index))
@@ -92,7 +94,7 @@ pub async fn submit(pool: &Pool, user: &User, text: &str) -> Result<TicketAddres
         .map_err(system)?;
     if script != hex::encode(&expected.redeem_script) || multisig != expected.address.encode() {
         return Err(AddressError::System(format!(
-            "the voting wallets made {multisig} for user {}, expected {}: is voting_wallet_xpub the voting wallets' account xpub?",
+            "the voting wallets made {multisig} for user {} (index {index}), expected {}: is voting_wallet_xpub the voting wallets' account xpub?",
             user.id,
             expected.address.encode()
         )));

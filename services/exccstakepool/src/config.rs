@@ -24,6 +24,9 @@ struct File {
     #[serde(default)]
     closed: bool,
     #[serde(default)]
+    admin_emails: Vec<String>,
+    /// Deprecated: accounts by id (ids are handed out in sign-up order).
+    #[serde(default)]
     admin_user_ids: Vec<i64>,
     #[serde(default = "default_sync_interval")]
     sync_interval_secs: u64,
@@ -284,6 +287,20 @@ impl Config {
         if !(f.database.url.starts_with("sqlite://") || f.database.url.starts_with("mysql://")) {
             p.push("database.url", "must start with sqlite:// or mysql://");
         }
+        if let Some(why) = unverified_remote_mysql(&f.database.url) {
+            p.push("database.url", why);
+        }
+        let admin_emails: Vec<String> = f
+            .admin_emails
+            .iter()
+            .filter_map(|e| match crate::email_address::parse(e) {
+                Ok(e) => Some(e),
+                Err(why) => {
+                    p.push("admin_emails", format!("{e:?}: {why}"));
+                    None
+                }
+            })
+            .collect();
         let ca = p.read(base, "tls.ca", &f.tls.ca, false);
         let cert = p.read(base, "tls.client_cert", &f.tls.client_cert, false);
         let key = p.read(base, "tls.client_key", &f.tls.client_key, true);
@@ -372,6 +389,7 @@ impl Config {
                 max_users: f.pool.max_users,
                 pool_email: f.pool_email,
                 closed: f.closed,
+                admin_emails,
                 admins: f.admin_user_ids,
                 limits: Limits {
                     form_posts_per_minute: f.limits.form_posts_per_minute,
@@ -396,6 +414,40 @@ impl Config {
             smtp,
         })
     }
+}
+
+/// Why a MariaDB/MySQL URL is not safe to use (`None`: it is): a server on another host
+/// must be reached over TLS that checks its certificate, which sqlx does only with
+/// `ssl-mode=VERIFY_IDENTITY` (or `VERIFY_CA`); by default it encrypts if it can but
+/// verifies nothing, so anyone on the path could read the credentials and data.
+fn unverified_remote_mysql(url: &str) -> Option<String> {
+    let rest = url.strip_prefix("mysql://")?;
+    let (authority, query) = match rest.split_once('?') {
+        Some((a, q)) => (a.split('/').next().unwrap_or(""), q),
+        None => (rest.split('/').next().unwrap_or(""), ""),
+    };
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = match host_port.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => host_port.split(':').next().unwrap_or(""),
+    };
+    let loopback = host.is_empty()
+        || host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    let verified = query.split('&').any(|kv| {
+        kv.split_once('=').is_some_and(|(k, v)| {
+            k.eq_ignore_ascii_case("ssl-mode")
+                && (v.eq_ignore_ascii_case("verify_identity")
+                    || v.eq_ignore_ascii_case("verify_ca"))
+        })
+    });
+    (!loopback && !verified).then(|| {
+        format!(
+            "the database server {host:?} is reached over the network without a verified TLS certificate: add ?ssl-mode=VERIFY_IDENTITY&ssl-ca=/path/to/db-ca.pem to the URL (or use a server on this machine)"
+        )
+    })
 }
 
 /// The `[smtp]` table checked: every problem pushed, the settings if there was none.
@@ -466,7 +518,30 @@ fn smtp(p: &mut Problems, base: &Path, m: &Smtp) -> Option<MailSettings> {
 
 #[cfg(test)]
 mod tests {
-    use super::with_password;
+    use super::{unverified_remote_mysql, with_password};
+
+    #[test]
+    fn a_remote_mariadb_needs_verified_tls() {
+        for fine in [
+            "sqlite://pool.db",
+            "mysql://pool@127.0.0.1:3306/pool",
+            "mysql://pool@localhost/pool",
+            "mysql://pool@[::1]:3306/pool",
+            "mysql://pool@db.example.org/pool?ssl-mode=VERIFY_IDENTITY&ssl-ca=ca.pem",
+            "mysql://pool@10.0.0.5:3306/pool?ssl-ca=ca.pem&ssl-mode=verify_ca",
+        ] {
+            assert_eq!(unverified_remote_mysql(fine), None, "{fine}");
+        }
+        for bad in [
+            "mysql://pool@db.example.org/pool",
+            "mysql://pool@10.0.0.5:3306/pool?ssl-mode=REQUIRED",
+            "mysql://pool@[2001:db8::1]:3306/pool?ssl-mode=PREFERRED",
+            "mysql://db.example.org/pool",
+        ] {
+            let why = unverified_remote_mysql(bad).unwrap_or_else(|| panic!("{bad} accepted"));
+            assert!(why.contains("add ?ssl-mode=VERIFY_IDENTITY"), "{why}");
+        }
+    }
 
     #[test]
     fn password_goes_after_the_user_encoded() {

@@ -3,12 +3,16 @@
 
 pub mod accounts;
 pub mod address;
+pub mod admins;
 pub mod api;
 pub mod config;
 pub mod db;
+pub mod email_address;
 pub mod health;
 pub mod low_fee;
 pub mod mail;
+pub mod outbox;
+pub mod password_policy;
 pub mod passwords;
 pub mod pool;
 pub mod rate_limit;

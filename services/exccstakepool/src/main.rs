@@ -1,4 +1,5 @@
-//! `exccstakepool --config FILE [--check-config]`: the pool's web service. Serves the JSON
+//! `exccstakepool --config FILE [--check-config]`: the pool's web service
+//! (`exccstakepool admin add|remove EMAIL --config FILE`: see [`exccstakepool::admins`]). Serves the JSON
 //! API (`/api/v1|v2/…`) on `listen`; the database (SQLite or MariaDB) is created or
 //! upgraded at start; the voting nodes' stakepoold are reached over mutual-TLS gRPC.
 //! SIGTERM/SIGINT stop it gracefully.
@@ -10,11 +11,14 @@ use anyhow::Context;
 use exccstakepool::config::Config;
 use exccstakepool::db::Db;
 use exccstakepool::mail::Mailer;
+use exccstakepool::outbox::Outbox;
 use exccstakepool::pool::Pool;
 use exccstakepool::voting_nodes::VotingNodes;
 
 fn usage() -> ! {
-    eprintln!("usage: exccstakepool --config FILE [--check-config]");
+    eprintln!(
+        "usage: exccstakepool --config FILE [--check-config]\n       exccstakepool admin add|remove EMAIL --config FILE"
+    );
     std::process::exit(2)
 }
 
@@ -26,7 +30,12 @@ async fn main() -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
-    let mut args = std::env::args().skip(1);
+    let all: Vec<String> = std::env::args().skip(1).collect();
+    if all.first().map(String::as_str) == Some("admin") {
+        println!("{}", exccstakepool::admins::command(&all[1..]).await?);
+        return Ok(());
+    }
+    let mut args = all.into_iter();
     let (mut config, mut check) = (None, false);
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -51,7 +60,13 @@ async fn main() -> anyhow::Result<()> {
         .as_ref()
         .map(Mailer::new)
         .transpose()
-        .context("[smtp]")?;
+        .context("[smtp]")?
+        .map(Outbox::start);
+    if !config.settings.admins.is_empty() {
+        tracing::warn!(
+            "admin_user_ids is deprecated: name the admins in admin_emails, or add them with `exccstakepool admin add EMAIL --config FILE`"
+        );
+    }
     if mailer.is_none() {
         tracing::info!("no [smtp]: accounts are active at sign-up, no e-mail is sent");
     }
@@ -83,7 +98,10 @@ async fn main() -> anyhow::Result<()> {
             }
             match syncing.db.prune_expired(Db::now()).await {
                 Ok(0) => {}
-                Ok(n) => tracing::info!(rows = n, "expired links and tickets deleted"),
+                Ok(n) => tracing::info!(
+                    rows = n,
+                    "expired links, tickets and unverified accounts deleted"
+                ),
                 Err(e) => tracing::warn!("deleting expired links: {e}"),
             }
         }

@@ -1,8 +1,13 @@
 //! Account passwords: Argon2id (the crate's default parameters, 19 MiB, 2 passes) with a
 //! random 16-byte salt, stored as `argon2id$SALT_HEX$HASH_HEX`; verification recomputes
-//! and compares in constant time.
+//! and compares in constant time. Request handlers use [`hash_async`] and [`verify_async`]:
+//! the work runs on Tokio's blocking threads, at most one per core at a time, so sign-in
+//! floods queue up there and never stall the async workers that serve everything else.
+
+use std::sync::LazyLock;
 
 use argon2::Argon2;
+use tokio::sync::Semaphore;
 
 const PREFIX: &str = "argon2id";
 
@@ -42,6 +47,33 @@ pub fn verify(password: &str, stored: &str) -> bool {
     got.iter().zip(&want).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
 }
 
+/// One Argon2 computation per core at a time.
+static SLOTS: LazyLock<Semaphore> =
+    LazyLock::new(|| Semaphore::new(std::thread::available_parallelism().map_or(1, |n| n.get())));
+
+/// Runs `work` on a blocking thread once a core is free.
+async fn off_the_workers<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    let _slot = SLOTS
+        .acquire()
+        .await
+        .expect("the semaphore is never closed");
+    tokio::task::spawn_blocking(work)
+        .await
+        .expect("password hashing does not panic")
+}
+
+/// [`hash`] off the async workers.
+pub async fn hash_async(password: &str) -> String {
+    let password = password.to_owned();
+    off_the_workers(move || hash(&password)).await
+}
+
+/// [`verify`] off the async workers.
+pub async fn verify_async(password: &str, stored: &str) -> bool {
+    let (password, stored) = (password.to_owned(), stored.to_owned());
+    off_the_workers(move || verify(&password, &stored)).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,5 +87,26 @@ mod tests {
         assert!(!verify("correct hors", &a));
         assert!(!verify("correct horse", "argon2id$00$00"));
         assert!(!verify("x", ""));
+    }
+
+    /// On a runtime with one worker thread, a task spawned before a hash runs while the hash
+    /// is computed: the hash does not hold the worker (review M1).
+    #[tokio::test(flavor = "current_thread")]
+    async fn hashing_leaves_the_async_worker_free() {
+        let order = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let o = std::sync::Arc::clone(&order);
+        let other = tokio::spawn(async move { o.lock().unwrap().push("other task") });
+        let stored = hash_async("correct horse").await;
+        order.lock().unwrap().push("hash done");
+        other.await.unwrap();
+        assert_eq!(*order.lock().unwrap(), ["other task", "hash done"]);
+        assert!(verify("correct horse", &stored));
+    }
+
+    #[tokio::test]
+    async fn hashing_off_the_workers_gives_the_same_results() {
+        let stored = hash_async("correct horse").await;
+        assert!(verify_async("correct horse", &stored).await);
+        assert!(!verify_async("correct hors", &stored).await);
     }
 }

@@ -3,7 +3,8 @@
 use excc_chain::{ExtendedKey, Network, PoolFeePercent};
 
 use crate::db::Db;
-use crate::mail::Mailer;
+use crate::db::users::User;
+use crate::outbox::Outbox;
 use crate::voting_nodes::VotingNodes;
 
 /// What the operator configured.
@@ -13,16 +14,20 @@ pub struct PoolSettings {
     /// Public URL of the pool (the API tokens' issuer).
     pub base_url: String,
     pub pool_fees: PoolFeePercent,
-    /// Fee addresses are `cold_wallet_xpub/0/USER_ID`.
+    /// Fee addresses are `cold_wallet_xpub/0/INDEX` (the user's derivation index).
     pub cold_wallet_xpub: ExtendedKey,
-    /// Pool keys are `voting_wallet_xpub/0/USER_ID`.
+    /// Pool keys are `voting_wallet_xpub/0/INDEX`.
     pub voting_wallet_xpub: ExtendedKey,
-    /// User ids must stay below this (the voting wallets' and fee addresses' synced range).
+    /// Derivation indices must stay below this (the voting wallets' and fee addresses'
+    /// synced range).
     pub max_users: u32,
     pub pool_email: String,
     /// A closed pool takes no new accounts.
     pub closed: bool,
-    /// Accounts (by id) that may use the admin pages.
+    /// Accounts (by e-mail address, canonical form) that may use the admin pages, besides
+    /// those made admins with `exccstakepool admin add`.
+    pub admin_emails: Vec<String>,
+    /// Deprecated `admin_user_ids`: accounts by id that may use the admin pages.
     pub admins: Vec<i64>,
     /// Per-client rate limits.
     pub limits: crate::rate_limit::Limits,
@@ -35,7 +40,15 @@ pub struct Pool {
     pub settings: PoolSettings,
     pub db: Db,
     pub nodes: VotingNodes,
-    /// The mail relay; `None` = this pool sends no e-mail (accounts are active at sign-up).
-    pub mailer: Option<Mailer>,
+    /// Where mail for the relay is queued; `None` = this pool sends no e-mail (accounts are
+    /// active at sign-up).
+    pub mailer: Option<Outbox>,
     pub limiter: crate::rate_limit::RateLimiter,
+}
+
+impl PoolSettings {
+    /// Whether `user` may use the admin pages.
+    pub fn is_admin(&self, user: &User) -> bool {
+        user.is_admin || self.admin_emails.contains(&user.email) || self.admins.contains(&user.id)
+    }
 }

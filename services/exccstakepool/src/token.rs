@@ -1,7 +1,9 @@
 //! API tokens: the JWT wallets (Exilibrium) keep and send as `Authorization: Bearer …`,
 //! compatible with the legacy pool's (`{"alg":"HS256","typ":"JWT"}`, claims `iat`, `iss`,
-//! `loggedInAs`). Unlike the legacy pool, only HS256 is accepted and a token must also equal
-//! the one stored for its user (compared in constant time), so a token can be revoked.
+//! `loggedInAs`) plus a random `jti`, so that every token issued is new even within one
+//! second. Unlike the legacy pool, only HS256 is accepted and a token must also equal the one
+//! stored for its user (compared in constant time): replacing the stored token revokes the
+//! old one.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
@@ -12,10 +14,13 @@ type HmacSha256 = Hmac<Sha256>;
 
 const HEADER: &str = r#"{"alg":"HS256","typ":"JWT"}"#;
 
-/// A new token for `user_id`, issued by `issuer` (the pool's base URL) at `iat`.
+/// A new token for `user_id`, issued by `issuer` (the pool's base URL) at `iat`, with a
+/// random id.
 pub fn issue(secret: &[u8], issuer: &str, user_id: i64, iat: i64) -> String {
+    let jti = hex::encode(random_bytes::<16>());
     // Claims in alphabetical key order, like the legacy pool's.
-    let claims = serde_json::json!({ "iat": iat, "iss": issuer, "loggedInAs": user_id });
+    let claims =
+        serde_json::json!({ "iat": iat, "iss": issuer, "jti": jti, "loggedInAs": user_id });
     let signing_input = format!("{}.{}", B64.encode(HEADER), B64.encode(claims.to_string()));
     let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC takes any key length");
     mac.update(signing_input.as_bytes());
@@ -100,12 +105,20 @@ mod tests {
     }
 
     #[test]
-    fn the_legacy_claims_layout() {
-        let t = issue(b"k", "https://x", 1, 2);
-        let claims = B64.decode(t.split('.').nth(1).unwrap()).unwrap();
+    fn the_legacy_claims_layout_with_a_random_id() {
+        let claims =
+            |t: &str| String::from_utf8(B64.decode(t.split('.').nth(1).unwrap()).unwrap()).unwrap();
+        let (a, b) = (
+            issue(b"k", "https://x", 1, 2),
+            issue(b"k", "https://x", 1, 2),
+        );
+        assert_ne!(a, b, "two tokens of one second are different");
+        let c = claims(&a);
+        let jti = &c[c.find(r#""jti":""#).unwrap() + 7..][..32];
+        assert!(jti.bytes().all(|b| b.is_ascii_hexdigit()), "{c}");
         assert_eq!(
-            String::from_utf8(claims).unwrap(),
-            r#"{"iat":2,"iss":"https://x","loggedInAs":1}"#
+            c,
+            format!(r#"{{"iat":2,"iss":"https://x","jti":"{jti}","loggedInAs":1}}"#)
         );
     }
 }

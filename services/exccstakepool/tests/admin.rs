@@ -5,7 +5,9 @@
 
 mod common;
 
-use common::{Chain, FormClient, has, redirects_to, served, sign_up};
+use common::{
+    ADMIN, Chain, Extras, FormClient, chain, has, redirects_to, serve_pool, served, sign_up,
+};
 use pool_tests::filler::Filler;
 use pool_tests::simnet::start_wallet;
 use pool_tests::wait_for;
@@ -27,15 +29,15 @@ async fn admins_see_node_status_and_manage_low_fee_tickets() {
     let s = served("web-admin").await;
     let (dir, c, pool, addr) = (&s.dir, &s.c, &s.pool, s.addr);
 
-    // Account 1 is the admin (the tests' admin_user_ids); account 2 a user with an address.
+    // Account 1 is the admin (the tests' admin_emails); account 2 a user with an address.
     let mut admin = FormClient::new(addr);
     redirects_to(
-        &sign_up(&mut admin, "admin@example.org", "long enough").await,
+        &sign_up(&mut admin, ADMIN, "admin password").await,
         "/address",
     );
     let mut user = FormClient::new(addr);
     redirects_to(
-        &sign_up(&mut user, "user@example.org", "long enough").await,
+        &sign_up(&mut user, "user@example.org", "user password").await,
         "/address",
     );
     user.get("/address").await;
@@ -175,4 +177,41 @@ async fn admins_see_node_status_and_manage_low_fee_tickets() {
     );
     assert!(pool.db.low_fee_tickets(0).await.unwrap().is_empty());
     assert!(added_on_node(c).await.is_empty());
+}
+
+/// No admin by default; admins named in the config (two of them: legacy B-8 was a list
+/// that was never split) and one added with `exccstakepool admin add` (the database flag)
+/// get the admin pages, nobody else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn configured_and_added_admins_and_nobody_else() {
+    let dir = pool_tests::test_dir("web-admins");
+    let c = chain(dir.path()).await;
+    let extras = Extras {
+        admin_emails: Some(vec!["one@example.org".into(), "two@example.org".into()]),
+        ..Default::default()
+    };
+    let s = serve_pool(dir, c, extras).await;
+    let mut status = Vec::new();
+    for email in [
+        "first@example.org",
+        "One@Example.org",
+        "two@example.org",
+        "added@example.org",
+    ] {
+        let mut b = FormClient::new(s.addr);
+        redirects_to(&sign_up(&mut b, email, "some password").await, "/address");
+        if email == "added@example.org" {
+            assert!(s.pool.db.set_admin(email, true).await.unwrap());
+        }
+        status.push((email, b.get("/admin/status").await.status));
+    }
+    assert_eq!(
+        status,
+        [
+            ("first@example.org", 403),
+            ("One@Example.org", 200),
+            ("two@example.org", 200),
+            ("added@example.org", 200),
+        ]
+    );
 }

@@ -264,7 +264,8 @@ async fn api_on_sqlite_and_mariadb() {
 }
 
 /// A voting node added later (its wallet restored from the pool seed, knowing no user) is
-/// brought up to date by the sync: it imports the registered users' scripts; a second round
+/// brought up to date by the sync: it imports the registered users' scripts with one rescan;
+/// a second round
 /// has nothing to import; admin-added low-fee tickets reach it; a node that is down is reported and does not stop the others.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_brings_a_new_voting_node_up_to_date() {
@@ -302,6 +303,13 @@ async fn sync_brings_a_new_voting_node_up_to_date() {
     };
     let r = exccstakepool::sync::sync_nodes(&both).await.unwrap();
     assert_eq!(imported(&r), [(0, true), (2, true)], "{r:?}");
+    // One rescan for both scripts, not one per script (legacy B-18).
+    let log = std::fs::read_to_string(wallet2.dir.join("log.txt")).unwrap();
+    assert_eq!(
+        log.matches("importscript: rescan requested").count(),
+        1,
+        "{log}"
+    );
     let mut api2 = c.pki.client(spd2.grpc_port, "web", None).await.unwrap();
     let have = api2
         .list_imported_addresses(pb::ListImportedAddressesRequest {})

@@ -1,6 +1,8 @@
 //! The `exccstakepool` program: the sample configuration checks out (with its files in
-//! place), a broken one lists every problem at once, and the server answers the API from
-//! its SQLite database while the voting nodes are down, then stops on SIGTERM.
+//! place), a broken one lists every problem at once (a remote MariaDB without verified TLS
+//! among them), `exccstakepool admin add|remove` changes who is an admin, and the server
+//! answers the API from its SQLite database while the voting nodes are down, then stops on
+//! SIGTERM.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -32,15 +34,9 @@ fn sample_in(dir: &Path, listen_port: u16) -> std::path::PathBuf {
 }
 
 fn run(config: &Path, extra: &[&str]) -> (bool, String) {
-    let out = Command::new(bin("exccstakepool"))
-        .arg("--config")
-        .arg(config)
-        .args(extra)
-        .output()
-        .unwrap();
-    let text =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    (out.status.success(), text)
+    let mut args = vec!["--config", config.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    run_args(&args)
 }
 
 #[test]
@@ -82,9 +78,95 @@ fn sample_checks_and_problems_are_listed_at_once() {
     ] {
         assert!(out.contains(needle), "{needle:?} not in {out}");
     }
+    // Review L10: a MariaDB on another host only with a verified TLS certificate.
+    let other = tempfile::tempdir().unwrap();
+    let sample = sample_in(other.path(), 8000);
+    let remote = std::fs::read_to_string(&sample).unwrap().replace(
+        "url = \"sqlite://pool.db\"",
+        "url = \"mysql://pool@db.example.org:3306/pool?ssl-mode=REQUIRED\"",
+    );
+    std::fs::write(&sample, &remote).unwrap();
+    let (ok, out) = run(&sample, &["--check-config"]);
+    assert!(!ok);
+    assert!(
+        out.contains("database.url: the database server \"db.example.org\" is reached over the network without a verified TLS certificate: add ?ssl-mode=VERIFY_IDENTITY"),
+        "{out}"
+    );
+    let verified = remote.replace("ssl-mode=REQUIRED", "ssl-mode=VERIFY_IDENTITY");
+    std::fs::write(&sample, verified).unwrap();
+    let (ok, out) = run(&sample, &["--check-config"]);
+    assert!(ok, "{out}");
+    // Admins by e-mail address: each must be one.
+    let admins = std::fs::read_to_string(&sample).unwrap().replace(
+        "closed = false",
+        "closed = false\nadmin_emails = [\"one@example.org\", \"two <two@example.org>\"]",
+    );
+    std::fs::write(&sample, admins).unwrap();
+    let (ok, out) = run(&sample, &["--check-config"]);
+    assert!(
+        !ok && out.contains("admin_emails: \"two <two@example.org>\""),
+        "{out}"
+    );
+    // Two admins (legacy B-8 took a list as one string), kept in canonical form.
+    let two = std::fs::read_to_string(&sample)
+        .unwrap()
+        .replace("\"two <two@example.org>\"", "\"Two@Example.org\"");
+    std::fs::write(&sample, two).unwrap();
+    let config = exccstakepool::config::Config::load(&sample).unwrap();
+    assert_eq!(
+        config.settings.admin_emails,
+        ["one@example.org", "two@example.org"]
+    );
+
     std::fs::write(&path, "network = \"simnet\"\nlisten = 5\n").unwrap();
     let (ok, out) = run(&path, &["--check-config"]);
     assert!(!ok && out.contains("listen"), "{out}");
+}
+
+/// Review L1: a fresh pool has no admin; `exccstakepool admin add EMAIL` makes an existing
+/// account one (stored in the database), `admin remove` undoes it.
+#[tokio::test]
+async fn admins_are_added_and_removed_by_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = sample_in(dir.path(), 8000);
+    let db = exccstakepool::db::Db::open(&format!(
+        "sqlite://{}",
+        dir.path().join("pool.db").display()
+    ))
+    .await
+    .unwrap();
+    let id = db.create_user("boss@example.org", "h").await.unwrap();
+    assert!(!db.user(id).await.unwrap().unwrap().is_admin);
+    let config = path.to_str().unwrap();
+    let (ok, out) = run_args(&["admin", "add", "Boss@Example.org", "--config", config]);
+    assert!(
+        ok && out.contains("Boss@Example.org is an admin now"),
+        "{out}"
+    );
+    assert!(db.user(id).await.unwrap().unwrap().is_admin);
+    let (ok, out) = run_args(&["admin", "add", "nobody@example.org", "--config", config]);
+    assert!(
+        !ok && out.contains("no account has the e-mail address nobody@example.org"),
+        "{out}"
+    );
+    let (ok, out) = run_args(&["admin", "remove", "boss@example.org", "--config", config]);
+    assert!(ok, "{out}");
+    assert!(!db.user(id).await.unwrap().unwrap().is_admin);
+    let (ok, out) = run_args(&["admin", "make", "boss@example.org"]);
+    assert!(
+        !ok && out.contains("usage: exccstakepool admin add|remove EMAIL --config FILE"),
+        "{out}"
+    );
+}
+
+fn run_args(args: &[&str]) -> (bool, String) {
+    let out = Command::new(bin("exccstakepool"))
+        .args(args)
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), text)
 }
 
 #[tokio::test]

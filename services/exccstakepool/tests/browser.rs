@@ -1,6 +1,7 @@
 //! The web UI in a real browser (headless Chromium, its own cookies, CSRF tokens, redirects,
 //! Origin/Sec-Fetch headers): a visitor signs up, submits a public-key address, sees the
-//! ticket address the voting node imported, saves vote bits and finds the API token; with a
+//! ticket address the voting node imported, saves vote bits, finds the API token and makes
+//! a new one; with a
 //! mail relay, a visitor confirms the address from the e-mailed link and resets a
 //! forgotten password through the pages.
 
@@ -60,17 +61,31 @@ async fn sign_up_to_ticket_address_in_chromium() {
     let message = b.wait_for_message().await;
     assert_eq!(message, "Voting preferences saved.");
 
+    // The page shows the stored API token.
+    let shown_token = async |b: &mut Browser| {
+        let shown = b
+            .eval("document.getElementById('api-token').innerText")
+            .await;
+        let stored = pool
+            .db
+            .user_by_email("carol@example.org")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(shown.as_str(), Some(stored.api_token.as_str()));
+        stored.api_token
+    };
     b.open(&format!("{base}/settings"), "/settings").await;
-    let token = b
-        .eval("document.getElementById('api-token').innerText")
-        .await;
-    let stored = pool
-        .db
-        .user_by_email("carol@example.org")
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(token.as_str(), Some(stored.api_token.as_str()));
+    let token = shown_token(&mut b).await;
+
+    // A new token from the button (a form post with the page's CSRF token).
+    b.click("new-token-submit").await;
+    assert!(
+        b.wait_for_message()
+            .await
+            .contains("the old one no longer works")
+    );
+    assert_ne!(shown_token(&mut b).await, token);
 }
 
 /// The path of the link to `path` in dave's `n`th mail.

@@ -70,6 +70,7 @@ async fn pool_with_users(
             max_users: 100_000,
             pool_email: String::new(),
             closed: false,
+            admin_emails: Vec::new(),
             admins: Vec::new(),
             limits: Limits {
                 api_requests_per_minute: u32::MAX,

@@ -198,6 +198,13 @@ pub fn importscript(w: &Arc<Wallet>, p: &[Value]) -> RpcResult {
         st.file.scripts.push(s.to_ascii_lowercase());
         st.save(&w.settings)?;
     }
+    drop(st);
+    // The simulated wallet sees every output already; a requested rescan is only logged, as
+    // exccwallet logs each one it starts (tests count them).
+    if params::opt_bool(p, 1).unwrap_or(true) {
+        let from = params::opt_i64(p, 2).unwrap_or(0);
+        tracing::info!(from, "importscript: rescan requested");
+    }
     Ok(Json::null())
 }
 

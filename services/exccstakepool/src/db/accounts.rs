@@ -4,6 +4,10 @@
 use sqlx::Row;
 
 use super::{Db, DbError};
+use crate::email_address::canonical;
+
+/// An account whose address was never verified is deleted this long after its sign-up.
+pub const UNVERIFIED_LIFETIME: i64 = 7 * 24 * 3600;
 
 /// A stored link: whose it is and until when it works.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -99,22 +103,36 @@ impl Db {
         Ok(row.as_ref().map(link).transpose()?)
     }
 
-    /// Sets a new password, ends the user's sessions (next session epoch) and voids every
-    /// password-reset link of the user.
+    /// Sets a new password, ends the user's sessions (next session epoch), revokes the API
+    /// token (the settings page issues a new one), and voids every password-reset link,
+    /// pending e-mail change and failed sign-in count of the user: whoever asked for a change
+    /// with the old password must not take the account over after a reset.
     pub async fn set_password(&self, user: i64, hash: &str) -> Result<(), DbError> {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
-            "UPDATE users SET password_hash = ?, session_epoch = session_epoch + 1 WHERE user_id = ?",
+            "UPDATE users SET password_hash = ?, api_token = '', session_epoch = session_epoch + 1 WHERE user_id = ?",
         )
         .bind(hash)
         .bind(user)
         .execute(&mut *tx)
         .await?;
-        sqlx::query("DELETE FROM password_resets WHERE user_id = ?")
-            .bind(user)
-            .execute(&mut *tx)
-            .await?;
+        for q in [
+            "DELETE FROM password_resets WHERE user_id = ?",
+            "DELETE FROM email_changes WHERE user_id = ?",
+            "DELETE FROM sign_in_failures WHERE email = (SELECT email FROM users WHERE user_id = ?)",
+        ] {
+            sqlx::query(q).bind(user).execute(&mut *tx).await?;
+        }
         tx.commit().await?;
+        Ok(())
+    }
+
+    /// Ends every session of the user (next session epoch), e.g. at sign-out.
+    pub async fn end_sessions(&self, user: i64) -> Result<(), DbError> {
+        sqlx::query("UPDATE users SET session_epoch = session_epoch + 1 WHERE user_id = ?")
+            .bind(user)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -130,7 +148,7 @@ impl Db {
             "INSERT INTO email_changes (user_id, new_email, token, created, expires) VALUES (?, ?, ?, ?, ?)",
         )
         .bind(user)
-        .bind(new_email)
+        .bind(canonical(new_email))
         .bind(token_hash)
         .bind(created)
         .bind(expires)
@@ -163,7 +181,7 @@ impl Db {
         let changed = sqlx::query(
             "UPDATE users SET email = ?, session_epoch = session_epoch + 1 WHERE user_id = ?",
         )
-        .bind(email)
+        .bind(canonical(email))
         .bind(user)
         .execute(&mut *tx)
         .await;
@@ -183,17 +201,26 @@ impl Db {
 }
 
 impl Db {
-    /// Deletes password-reset links, pending e-mail changes and admin-added low-fee tickets
-    /// that expired before `now`; returns how many rows went.
+    /// Deletes password-reset links, pending e-mail changes, admin-added low-fee tickets and
+    /// failed sign-in counts that expired before `now`, and accounts never verified within
+    /// [`UNVERIFIED_LIFETIME`]; returns how many rows went.
     pub async fn prune_expired(&self, now: i64) -> Result<u64, DbError> {
         let mut pruned = 0;
-        for q in [
-            "DELETE FROM password_resets WHERE expires < ?",
-            "DELETE FROM email_changes WHERE expires < ?",
-            "DELETE FROM low_fee_tickets WHERE expires < ?",
+        for (q, before) in [
+            ("DELETE FROM password_resets WHERE expires < ?", now),
+            ("DELETE FROM email_changes WHERE expires < ?", now),
+            ("DELETE FROM low_fee_tickets WHERE expires < ?", now),
+            (
+                "DELETE FROM sign_in_failures WHERE window_start < ?",
+                now - super::sign_in_failures::WINDOW,
+            ),
+            (
+                "DELETE FROM users WHERE email_verified = 0 AND multisig_address = '' AND created < ?",
+                now - UNVERIFIED_LIFETIME,
+            ),
         ] {
             pruned += sqlx::query(q)
-                .bind(now)
+                .bind(before)
                 .execute(&self.pool)
                 .await?
                 .rows_affected();

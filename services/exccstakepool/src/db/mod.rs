@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod low_fee;
 mod schema;
+pub mod sign_in_failures;
 pub mod users;
 
 pub use schema::{latest as latest_schema, version as schema_version};
@@ -45,6 +46,12 @@ pub struct Db {
 impl Db {
     /// Connects (creating a missing SQLite file) and brings the schema up to date.
     pub async fn open(url: &str) -> Result<Db, DbError> {
+        Db::open_at_schema(url, latest_schema()).await
+    }
+
+    /// [`Db::open`] with the schema brought up to version `version` only: for tests of an
+    /// upgrade step, which fill a database as it was before the step.
+    pub async fn open_at_schema(url: &str, version: u32) -> Result<Db, DbError> {
         sqlx::any::install_default_drivers();
         let (dialect, url) = if let Some(rest) = url.strip_prefix("sqlite://") {
             let sep = if rest.contains('?') { '&' } else { '?' };
@@ -63,7 +70,7 @@ impl Db {
         }
         let pool = options.connect(&url).await.map_err(DbError::Open)?;
         let db = Db { pool, dialect };
-        schema::upgrade(&db).await?;
+        schema::upgrade_to(&db, version).await?;
         Ok(db)
     }
 

@@ -1,9 +1,12 @@
-//! Pool users: accounts, their ticket address (set once), vote preferences, API token.
+//! Pool users: accounts, their ticket address (set once) and its derivation index, vote
+//! preferences, API token, admin flag. E-mail addresses are stored in canonical form
+//! ([`crate::email_address::canonical`]).
 
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::{Db, DbError};
+use crate::email_address::canonical;
 
 /// One row of `users`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -17,8 +20,14 @@ pub struct User {
     pub address: Option<TicketAddress>,
     pub vote_bits: u16,
     pub vote_bits_version: u32,
-    /// Moves on at every password or e-mail change: sessions of an older epoch are void.
+    /// Moves on at every password or e-mail change and sign-out: sessions of an older epoch
+    /// are void.
     pub session_epoch: i64,
+    /// The index of the user's pool key and fee address (`xpub/0/INDEX`), assigned at the
+    /// first address submission ([`Db::address_index`]); `None` before.
+    pub address_index: Option<i64>,
+    /// Made an admin with `exccstakepool admin add`.
+    pub is_admin: bool,
 }
 
 /// What a user's submitted public key became: the 1-of-2 multisig ticket address.
@@ -49,7 +58,7 @@ pub enum CreateError {
 macro_rules! select_user {
     ($where:literal) => {
         concat!(
-            "SELECT user_id, email, password_hash, created, email_verified, api_token, multisig_address, multisig_script, pool_pubkey_addr, user_pubkey_addr, user_fee_addr, height_registered, vote_bits, vote_bits_version, session_epoch FROM users WHERE ",
+            "SELECT user_id, email, password_hash, created, email_verified, api_token, multisig_address, multisig_script, pool_pubkey_addr, user_pubkey_addr, user_fee_addr, height_registered, vote_bits, vote_bits_version, session_epoch, address_index, is_admin FROM users WHERE ",
             $where
         )
     };
@@ -80,6 +89,8 @@ fn from_row(r: &AnyRow) -> Result<User, sqlx::Error> {
         vote_bits: r.try_get::<i64, _>("vote_bits")? as u16,
         vote_bits_version: r.try_get::<i64, _>("vote_bits_version")? as u32,
         session_epoch: r.try_get("session_epoch")?,
+        address_index: r.try_get("address_index")?,
+        is_admin: r.try_get::<i64, _>("is_admin")? != 0,
     })
 }
 
@@ -96,14 +107,32 @@ pub struct VotingUser {
 }
 
 impl Db {
-    /// A new, unverified account. E-mail addresses are unique (compared as given).
+    /// A new, unverified account. E-mail addresses are unique in canonical form.
     pub async fn create_user(&self, email: &str, password_hash: &str) -> Result<i64, CreateError> {
-        let r = sqlx::query("INSERT INTO users (email, password_hash, created) VALUES (?, ?, ?)")
-            .bind(email)
-            .bind(password_hash)
-            .bind(Db::now())
-            .execute(&self.pool)
-            .await;
+        self.create_user_with_link(email, password_hash, "", 0)
+            .await
+    }
+
+    /// [`Db::create_user`] with its e-mail verification link (hash and expiry) in the same
+    /// write.
+    pub async fn create_user_with_link(
+        &self,
+        email: &str,
+        password_hash: &str,
+        token_hash: &str,
+        token_expires: i64,
+    ) -> Result<i64, CreateError> {
+        let email = &canonical(email);
+        let r = sqlx::query(
+            "INSERT INTO users (email, password_hash, created, email_token, email_token_expires) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(email)
+        .bind(password_hash)
+        .bind(Db::now())
+        .bind(token_hash)
+        .bind(token_expires)
+        .execute(&self.pool)
+        .await;
         match r {
             // The Any driver reports no insert id for SQLite: read it back by the unique e-mail.
             Ok(_) => Ok(
@@ -128,12 +157,86 @@ impl Db {
         Ok(row.as_ref().map(from_row).transpose()?)
     }
 
+    /// The account of an address in any case (also an account from before canonical
+    /// storage that kept its exact address).
     pub async fn user_by_email(&self, email: &str) -> Result<Option<User>, DbError> {
-        let row = sqlx::query(select_user!("email = ?"))
-            .bind(email)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(select_user!(
+            "email = ? OR email = ? ORDER BY email = ? DESC"
+        ))
+        .bind(canonical(email))
+        .bind(email.trim())
+        .bind(canonical(email))
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(row.as_ref().map(from_row).transpose()?)
+    }
+
+    /// Makes the account of `email` an admin or not; `false` if there is none.
+    pub async fn set_admin(&self, email: &str, admin: bool) -> Result<bool, DbError> {
+        let done = sqlx::query("UPDATE users SET is_admin = ? WHERE email = ?")
+            .bind(i64::from(admin))
+            .bind(canonical(email))
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// The user's derivation index: the one assigned before, or the next free one from the
+    /// counter (kept by the user from then on, also if the submission then fails).
+    pub async fn address_index(&self, user: i64) -> Result<i64, DbError> {
+        let assigned = || {
+            sqlx::query_scalar::<_, Option<i64>>(
+                "SELECT address_index FROM users WHERE user_id = ?",
+            )
+            .bind(user)
+        };
+        let mut tx = self.pool.begin().await?;
+        if let Some(index) = assigned().fetch_one(&mut *tx).await? {
+            return Ok(index);
+        }
+        sqlx::query("UPDATE address_indices SET next_index = next_index + 1")
+            .execute(&mut *tx)
+            .await?;
+        let index: i64 = sqlx::query_scalar("SELECT next_index - 1 FROM address_indices")
+            .fetch_one(&mut *tx)
+            .await?;
+        let set = sqlx::query(
+            "UPDATE users SET address_index = ? WHERE user_id = ? AND address_index IS NULL",
+        )
+        .bind(index)
+        .bind(user)
+        .execute(&mut *tx)
+        .await?;
+        if set.rows_affected() == 1 {
+            tx.commit().await?;
+            return Ok(index);
+        }
+        // Another submission of this user assigned one meanwhile: the counter stays.
+        tx.rollback().await?;
+        Ok(assigned()
+            .fetch_one(&self.pool)
+            .await?
+            .ok_or(sqlx::Error::RowNotFound)?)
+    }
+
+    /// Whether a notice that someone tried to use `user`'s address for another account (a
+    /// sign-up or an e-mail change) may go to it now (at most one per `interval` seconds);
+    /// if so, its time is recorded.
+    pub async fn take_taken_address_notice(
+        &self,
+        user: i64,
+        now: i64,
+        interval: i64,
+    ) -> Result<bool, DbError> {
+        let done = sqlx::query(
+            "UPDATE users SET taken_notice_sent = ? WHERE user_id = ? AND taken_notice_sent <= ?",
+        )
+        .bind(now)
+        .bind(user)
+        .bind(now - interval)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     pub async fn set_email_verified(&self, id: i64) -> Result<(), DbError> {

@@ -1,5 +1,9 @@
 //! Account pages: sign up, sign in/out, e-mail verification, password reset, settings (API
-//! token, password and e-mail change). The rules live in [`crate::accounts`].
+//! token, password and e-mail change). The rules live in [`crate::accounts`]. Signing out
+//! ends the account's sessions on the server (next session epoch), so a copied cookie is
+//! void too. The settings page shows a working API token: it issues one when none is stored
+//! or the stored one no longer verifies (the operator changed `api_secret`), and a new one
+//! on request (the old one stops working).
 
 use axum::extract::{Form, Query, State};
 use axum::http::HeaderMap;
@@ -15,12 +19,12 @@ use crate::db::Db;
 use crate::pool::Pool;
 use crate::token;
 
-page_struct!(SignupPage, "signup.html" { email: String });
+page_struct!(SignupPage, "signup.html" { email: String, min_password: usize });
 page_struct!(SigninPage, "signin.html" { email: String });
 page_struct!(NoticePage, "notice.html" { title: &'static str, link: (&'static str, &'static str) });
 page_struct!(PasswordResetPage, "passwordreset.html" { mail: bool, pool_email: String });
-page_struct!(PasswordUpdatePage, "passwordupdate.html" { token: String, usable: bool });
-page_struct!(SettingsPage, "settings.html" { id: i64, email: String, base_url: String, api_token: String, mail: bool });
+page_struct!(PasswordUpdatePage, "passwordupdate.html" { token: String, usable: bool, min_password: usize });
+page_struct!(SettingsPage, "settings.html" { id: i64, email: String, base_url: String, api_token: String, mail: bool, min_password: usize });
 
 /// The `?t=` of a link.
 #[derive(serde::Deserialize)]
@@ -39,6 +43,7 @@ fn signup_page(v: &Visit, email: String, message: String, class: &'static str) -
         message,
         message_class: class,
         email,
+        min_password: crate::password_policy::MIN_CHARS,
     }
 }
 
@@ -104,19 +109,21 @@ pub async fn signin(State(pool): St, headers: HeaderMap, Form(f): Fields) -> Res
             };
             redirect(&pool, &Session::new(u.id, u.session_epoch, Db::now()), to)
         }
-        Err(e) => {
-            if let AccountError::Mail(m) = &e {
-                tracing::warn!("verification mail at sign-in: {m}");
-            }
-            show(&pool, &v, &signin_page(&v, email, e.to_string(), ERROR))
-        }
+        Err(e) => show(&pool, &v, &signin_page(&v, email, e.to_string(), ERROR)),
     }
 }
 
+/// Signs out: every session of the account ends (also a copy of this browser's cookie).
 pub async fn logout(State(pool): St, headers: HeaderMap, Form(f): Fields) -> Response {
     let v = Visit::of(&pool, &headers).await;
     if !form_ok(&pool, &v, &headers, &f) {
         return bad_form();
+    }
+    if let Some(u) = &v.user {
+        match pool.db.end_sessions(u.id).await {
+            Ok(()) => tracing::info!(user = u.id, "signed out"),
+            Err(e) => tracing::error!(user = u.id, "ending the sessions at sign-out: {e}"),
+        }
     }
     redirect(&pool, &Session::new(0, 0, Db::now()), "/")
 }
@@ -192,16 +199,11 @@ pub async fn password_reset(State(pool): St, headers: HeaderMap, Form(f): Fields
         return bad_form();
     }
     let email = field(&f, "email").trim().to_owned();
-    let (message, class) = match accounts::request_password_reset(&pool, &email).await {
-        Ok(()) => (
-            format!(
-                "If {email} belongs to an account here, a link to choose a new password is on its way (valid for an hour)."
-            ),
-            OK,
-        ),
-        Err(e) => (e.to_string(), ERROR),
-    };
-    show(&pool, &v, &reset_page(&pool, &v, message, class))
+    accounts::request_password_reset(&pool, &email);
+    let message = format!(
+        "If {email} belongs to an account here, a link to choose a new password is on its way (valid for an hour)."
+    );
+    show(&pool, &v, &reset_page(&pool, &v, message, OK))
 }
 
 fn update_page(
@@ -220,6 +222,7 @@ fn update_page(
         message_class: class,
         token,
         usable,
+        min_password: crate::password_policy::MIN_CHARS,
     }
 }
 
@@ -257,7 +260,11 @@ pub async fn password_update(State(pool): St, headers: HeaderMap, Form(f): Field
             ("/signin", "Sign in"),
         ),
         // The link still works: the form stays for another try.
-        Err(e @ (AccountError::ShortPassword | AccountError::PasswordsDiffer)) => {
+        Err(
+            e @ (AccountError::ShortPassword
+            | AccountError::CommonPassword
+            | AccountError::PasswordsDiffer),
+        ) => {
             let mut page = update_page(&v, token, Ok(String::new()));
             (page.message, page.message_class) = (e.to_string(), ERROR);
             show(&pool, &v, &page)
@@ -266,7 +273,18 @@ pub async fn password_update(State(pool): St, headers: HeaderMap, Form(f): Field
     }
 }
 
-/// The settings page of `user`, its API token made on first visit.
+/// A new API token for `user`, stored (so the old one stops working).
+async fn new_api_token(pool: &Pool, user: i64) -> String {
+    let s = &pool.settings;
+    let t = token::issue(&s.api_secret, &s.base_url, user, Db::now());
+    if let Err(e) = pool.db.set_api_token(user, &t).await {
+        tracing::error!(user, "storing an API token: {e}");
+    }
+    t
+}
+
+/// The settings page of the visit's user, with a working API token: made when none is
+/// stored or the stored one no longer verifies (the pool's `api_secret` changed).
 async fn settings_page(
     pool: &Pool,
     v: &Visit,
@@ -274,12 +292,12 @@ async fn settings_page(
     class: &'static str,
 ) -> Option<SettingsPage> {
     let mut u = pool.db.user(v.user.as_ref()?.id).await.ok().flatten()?;
-    if u.api_token.is_empty() {
-        let s = &pool.settings;
-        u.api_token = token::issue(&s.api_secret, &s.base_url, u.id, Db::now());
-        if let Err(e) = pool.db.set_api_token(u.id, &u.api_token).await {
-            tracing::error!("storing an API token: {e}");
+    let verifies = token::user_of(&pool.settings.api_secret, &u.api_token, Db::now());
+    if verifies != Some(u.id) {
+        if !u.api_token.is_empty() {
+            tracing::info!(user = u.id, "stored API token no longer verifies: replaced");
         }
+        u.api_token = new_api_token(pool, u.id).await;
     }
     Some(SettingsPage {
         nav: v.nav(),
@@ -290,6 +308,7 @@ async fn settings_page(
         base_url: pool.settings.base_url.clone(),
         api_token: u.api_token,
         mail: pool.mailer.is_some(),
+        min_password: crate::password_policy::MIN_CHARS,
     })
 }
 
@@ -331,6 +350,11 @@ pub async fn settings_post(State(pool): St, headers: HeaderMap, Form(f): Fields)
                     EmailChange::Done => format!("Your e-mail address is now {new_email}; you were signed out everywhere else."),
                     EmailChange::LinkSent => format!("Open the link we sent to {new_email} within an hour to make it your address."),
                 })
+        }
+        "token" => {
+            new_api_token(&pool, u.id).await;
+            tracing::info!(user = u.id, "API token replaced");
+            Ok("Here is your new API token; the old one no longer works.".to_owned())
         }
         _ => return bad_form(),
     };

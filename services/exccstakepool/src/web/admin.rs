@@ -1,4 +1,5 @@
-//! Admin pages (accounts listed in `admin_user_ids`): the voting nodes' status and the
+//! Admin pages (accounts named in `admin_emails` or made admins with `exccstakepool admin
+//! add`, see [`crate::pool::PoolSettings::is_admin`]): the voting nodes' status and the
 //! low-fee tickets to vote anyway. Anyone else gets 403.
 
 use std::collections::HashMap;

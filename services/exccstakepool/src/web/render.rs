@@ -49,7 +49,7 @@ impl Visit {
         match user {
             Some(u) if session.epoch == u.session_epoch => Visit {
                 session,
-                admin: pool.settings.admins.contains(&u.id),
+                admin: pool.settings.is_admin(&u),
                 user: Some(u),
             },
             Some(_) => Visit::anonymous(now),

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use excc_chain::Network;
 use exccstakepool::db::Db;
 use exccstakepool::mail::{MailSettings, Mailer, Security};
+use exccstakepool::outbox::Outbox;
 use exccstakepool::pool::{Pool, PoolSettings};
 use exccstakepool::rate_limit::Limits;
 use exccstakepool::voting_nodes::{NodeAddress, NodeTls, VotingNodes};
@@ -54,16 +55,34 @@ pub async fn pool_for(c: &Chain, spds: &[&Stakepoold], db_url: &str) -> Arc<Pool
     pool_with(c, spds, db_url, Extras::default()).await
 }
 
+/// The tests' admin (`admin_emails`).
+pub const ADMIN: &str = "admin@example.org";
+
 /// What some tests set differently from [`pool_for`].
 #[derive(Default)]
 pub struct Extras {
     pub mailer: Option<Mailer>,
+    /// How long the outbox waits before each retry (default: the service's own).
+    pub mail_retries: Option<Vec<std::time::Duration>>,
     pub limits: Limits,
+    /// Default 100.
+    pub max_users: Option<u32>,
+    /// Default [`SECRET`].
+    pub api_secret: Option<Vec<u8>>,
+    /// Default [`ADMIN`].
+    pub admin_emails: Option<Vec<String>>,
 }
 
 /// [`pool_for`] with a mail relay or other rate limits.
 pub async fn pool_with(c: &Chain, spds: &[&Stakepoold], db_url: &str, extras: Extras) -> Arc<Pool> {
-    let Extras { mailer, limits } = extras;
+    let Extras {
+        mailer,
+        mail_retries,
+        limits,
+        max_users,
+        api_secret,
+        admin_emails,
+    } = extras;
     let voting_xpub = c.wallet.ok_str("getmasterpubkey", json!(["default"])).await;
     let web = c.pki.ca.issue("web", &c.pki.dir);
     let tls = NodeTls {
@@ -88,16 +107,20 @@ pub async fn pool_with(c: &Chain, spds: &[&Stakepoold], db_url: &str, extras: Ex
             pool_fees: "7.5".parse().unwrap(),
             cold_wallet_xpub: c.cold_xpub.parse().unwrap(),
             voting_wallet_xpub: voting_xpub.parse().unwrap(),
-            max_users: 100,
+            max_users: max_users.unwrap_or(100),
             pool_email: "admin@pool.example".into(),
             closed: false,
-            admins: vec![1],
+            admin_emails: admin_emails.unwrap_or_else(|| vec![ADMIN.into()]),
+            admins: Vec::new(),
             limits,
-            api_secret: SECRET.to_vec(),
+            api_secret: api_secret.unwrap_or_else(|| SECRET.to_vec()),
         },
         db: Db::open(db_url).await.unwrap(),
         nodes: voting_nodes,
-        mailer,
+        mailer: mailer.map(|m| match mail_retries {
+            Some(r) => Outbox::with_retries(m, r),
+            None => Outbox::start(m),
+        }),
         limiter: Default::default(),
     })
 }
@@ -253,13 +276,18 @@ pub fn path_of(link: &str) -> String {
         .to_owned()
 }
 
-/// A pool that mails through a real relay (STARTTLS, AUTH with `relay_password`).
+/// A pool that mails through a real relay (STARTTLS, AUTH with `relay_password`); its form
+/// posts are not rate limited (the flows post many forms from one address).
 pub async fn relay_pool(name: &str, relay_password: &str) -> (Served, MailSink) {
     let dir = pool_tests::test_dir(name);
     let c = chain(dir.path()).await;
     let sink = tls_sink(&c, dir.path()).await;
     let extras = Extras {
         mailer: Some(mailer(&c, &sink, relay_password)),
+        limits: Limits {
+            form_posts_per_minute: 10_000,
+            ..Limits::default()
+        },
         ..Default::default()
     };
     (serve_pool(dir, c, extras).await, sink)

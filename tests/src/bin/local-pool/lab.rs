@@ -14,9 +14,9 @@ use serde_json::json;
 
 use crate::Options;
 
-/// The demo account (account 1, listed in admin_user_ids).
+/// The demo account (an admin: the web service's admin_emails name it).
 const DEMO_EMAIL: &str = "demo@localhost";
-const DEMO_PASSWORD: &str = "demo-pool";
+const DEMO_PASSWORD: &str = "demo-pool-password";
 
 /// `poolctl` next to this program (the same build).
 fn poolctl() -> anyhow::Result<PathBuf> {
@@ -91,7 +91,7 @@ async fn drive(opts: &Options, dir: &Path) -> anyhow::Result<()> {
     user.ok("walletpassphrase", json!(["password", 0])).await;
     // The web service in front of the lab's stakepoolds; the demo user gets its ticket
     // address through the JSON API, as a wallet would.
-    let web = WebService::start(&local.join("web"), &config).await;
+    let web = WebService::start(&local.join("web"), &config, &[DEMO_EMAIL]).await;
     let (_, api_token) = web.create_user(DEMO_EMAIL, DEMO_PASSWORD).await;
     let (_, user_pka) = user.new_address().await;
     let r = web
@@ -158,7 +158,7 @@ async fn drive(opts: &Options, dir: &Path) -> anyhow::Result<()> {
     );
     println!("  demo user      {}", traffic.multisigs[0]);
     println!(
-        "                sign in at {}/signin as {DEMO_EMAIL} / {DEMO_PASSWORD} (account 1, an admin: {}/admin/status)",
+        "                sign in at {}/signin as {DEMO_EMAIL} / {DEMO_PASSWORD} (an admin: {}/admin/status)",
         web.base_url, web.base_url
     );
     println!(
