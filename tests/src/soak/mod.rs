@@ -169,7 +169,7 @@ async fn soak(opts: &SoakOptions) -> anyhow::Result<SoakReport> {
     filler.ok("walletpassphrase", json!(["password", 0])).await;
     let wallet = start_wallet(&local, "users", &node, &["--createtemp".into()]).await;
     wallet.ok("walletpassphrase", json!(["password", 0])).await;
-    let web = WebService::start(&local.join("web"), &config).await;
+    let web = WebService::start(&local.join("web"), &config, &[]).await;
     let mut users = Vec::new();
     let mut multisigs = Vec::new();
     let mut purchase = serde_json::Value::Null;
