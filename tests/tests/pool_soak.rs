@@ -14,7 +14,6 @@ fn a_short_soak_misses_no_vote_under_every_fault() {
         return;
     }
     let _turn = pool_tests::lab::machine_wide_turn();
-    let dir = pool_tests::test_dir("pool-soak");
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -23,7 +22,7 @@ fn a_short_soak_misses_no_vote_under_every_fault() {
     let report = rt
         .block_on(run(&SoakOptions {
             blocks: 150,
-            dir: dir.path().join("lab"),
+            dir: std::path::PathBuf::from(pool_tests::lab::TEST_LAB_DIR),
         }))
         .unwrap_or_else(|e| panic!("soak: {e:#}"));
     eprintln!("{}", serde_json::to_string_pretty(&report).unwrap());

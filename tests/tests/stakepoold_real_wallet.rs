@@ -218,3 +218,87 @@ async fn an_incompatible_exccd_or_exccwallet_api_is_refused_at_start_and_after_a
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_added_low_fee_ticket_that_was_voted_is_reported_voted_not_invalid() {
+    use stakepoold_proto::v1 as pb;
+    let dir = pool_tests::test_dir("spd-low-fee-voted");
+    let mut rig = Rig::start(dir.path(), RigOptions::default()).await;
+    rig.traffic.to_pool_voting(10, 1).await;
+    let multisig = rig.users[0].multisig.clone();
+    let bought = rig
+        .traffic
+        .users
+        .ok(
+            "purchaseticket",
+            json!([
+                "default",
+                100000,
+                1,
+                multisig,
+                10,
+                rig.traffic.fee_address,
+                1.0
+            ]),
+        )
+        .await;
+    let low: Vec<String> = bought
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap().to_owned())
+        .collect();
+    let mut api = rig
+        .pki
+        .client(rig.spd.grpc_port, "web", None)
+        .await
+        .unwrap();
+    api.set_added_low_fee_tickets(pb::SetAddedLowFeeTicketsRequest {
+        tickets: low
+            .iter()
+            .map(|t| pb::Ticket {
+                hash: t.clone(),
+                multisig_address: String::new(),
+            })
+            .collect(),
+    })
+    .await
+    .unwrap();
+    rig.traffic.pool_tickets.extend(
+        low.iter()
+            .map(|t| t.parse::<excc_chain::ChainHash>().unwrap()),
+    );
+    // Mine until stakepoold voted one of them, then one block more (the vote is mined).
+    let voted = loop {
+        // Five pool tickets bought a block keep the live pool from draining.
+        rig.traffic.block(5).await;
+        let found = journal(&rig.spd)
+            .into_iter()
+            .find(|e| e["kind"] == "vote" && low.iter().any(|t| e["ticket"] == json!(t)));
+        if let Some(e) = found {
+            break e;
+        }
+    };
+    rig.traffic.block(0).await;
+    let info = api
+        .stake_pool_user_info(pb::StakePoolUserInfoRequest {
+            multisig_address: multisig,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let ticket = voted["ticket"].as_str().unwrap();
+    assert!(
+        !info.invalid_tickets.iter().any(|t| t == ticket),
+        "a voted low-fee ticket is not 'not voted': {info:?}"
+    );
+    let listed = info
+        .tickets
+        .iter()
+        .find(|t| t.ticket == ticket)
+        .unwrap_or_else(|| panic!("the voted low-fee ticket is listed: {info:?}"));
+    assert_eq!(listed.status, "voted");
+    assert_eq!(listed.spent_by, voted["vote"].as_str().unwrap());
+    // The other low-fee tickets (not voted yet) are still listed as such.
+    assert!(info.invalid_tickets.iter().any(|t| low.contains(t)));
+}

@@ -359,6 +359,23 @@ impl StakepooldService for Api {
             .stake_pool_user_info(&address)
             .await
             .map_err(rpc_status)?;
+        // exccwallet keeps a low-fee ticket under `invalid` even after it was
+        // voted (an admin added it): report those as voted.
+        let (voted_low_fee, invalid): (Vec<_>, Vec<_>) = r
+            .invalid
+            .iter()
+            .map(|t| (t, self.0.journal.voted(&t.to_string())))
+            .partition(|(_, v)| v.is_some());
+        let voted_low_fee = voted_low_fee.into_iter().filter_map(|(t, v)| {
+            let v = v?;
+            Some(pb::StakePoolUserTicket {
+                status: "voted".into(),
+                ticket: t.to_string(),
+                ticket_height: 0,
+                spent_by: v.vote.unwrap_or_default(),
+                spent_by_height: v.height + 1,
+            })
+        });
         Ok(Response::new(pb::StakePoolUserInfoResponse {
             tickets: r
                 .tickets
@@ -374,8 +391,9 @@ impl StakepooldService for Api {
                     },
                     spent_by_height: t.spentbyheight,
                 })
+                .chain(voted_low_fee)
                 .collect(),
-            invalid_tickets: r.invalid.iter().map(ToString::to_string).collect(),
+            invalid_tickets: invalid.iter().map(|(t, _)| t.to_string()).collect(),
         }))
     }
 

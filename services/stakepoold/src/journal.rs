@@ -69,15 +69,56 @@ pub enum Entry {
 }
 
 /// Appends entries; a write failure is logged, never fatal (voting goes on).
+/// Remembers which tickets were voted (by this node or, as far as it saw,
+/// another), so a low-fee ticket the wallet keeps listing as `invalid` after
+/// its vote can be shown as voted.
 #[derive(Debug)]
 pub struct Journal {
     path: PathBuf,
     file: Mutex<Option<File>>,
+    voted: Mutex<std::collections::HashMap<String, VotedTicket>>,
+}
+
+/// A ticket known voted: its vote (if this node cast it) and the height voted on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VotedTicket {
+    pub vote: Option<String>,
+    pub height: u32,
+}
+
+fn voted_of(entry: &Entry) -> Option<(String, VotedTicket)> {
+    match entry {
+        Entry::Vote {
+            ticket,
+            vote,
+            height,
+            ..
+        } => Some((
+            ticket.clone(),
+            VotedTicket {
+                vote: Some(vote.clone()),
+                height: *height,
+            },
+        )),
+        Entry::VotedElsewhere { ticket, height, .. } => Some((
+            ticket.clone(),
+            VotedTicket {
+                vote: None,
+                height: *height,
+            },
+        )),
+        _ => None,
+    }
 }
 
 impl Journal {
     pub fn open(state_dir: &Path) -> std::io::Result<Journal> {
         let path = state_dir.join(FILE_NAME);
+        let voted = match read(&path) {
+            Ok(entries) => entries.iter().filter_map(voted_of).collect(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Default::default(),
+            Err(e) => return Err(e),
+        };
         let file = OpenOptions::new()
             .create(true)
             .append(true)
@@ -86,6 +127,7 @@ impl Journal {
         Ok(Journal {
             path,
             file: Mutex::new(Some(file)),
+            voted: Mutex::new(voted),
         })
     }
 
@@ -93,7 +135,19 @@ impl Journal {
         &self.path
     }
 
+    /// The vote of `ticket`, if this node's journal knows it was voted.
+    pub fn voted(&self, ticket: &str) -> Option<VotedTicket> {
+        self.voted
+            .lock()
+            .expect("journal lock")
+            .get(ticket)
+            .cloned()
+    }
+
     pub fn append(&self, entry: &Entry) {
+        if let Some((ticket, v)) = voted_of(entry) {
+            self.voted.lock().expect("journal lock").insert(ticket, v);
+        }
         let mut line = serde_json::to_string(entry).expect("journal entries serialize");
         line.push('\n');
         let mut file = self.file.lock().expect("journal lock");
@@ -159,6 +213,16 @@ mod tests {
             .write_all(b"{\"kind\":\"vo")
             .unwrap();
         assert_eq!(read(j.path()).unwrap(), vec![vote, prefs]);
+        // Reopened (a restart): the voted ticket is still known.
+        let again = Journal::open(&dir).unwrap();
+        assert_eq!(
+            again.voted("t"),
+            Some(VotedTicket {
+                vote: Some("v".into()),
+                height: 200
+            })
+        );
+        assert_eq!(again.voted("other"), None);
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(j.path()).unwrap().permissions().mode();
         assert_eq!(mode & 0o077, 0, "journal is owner-only");

@@ -34,8 +34,8 @@ fn main() -> std::process::ExitCode {
     metric("soak.pool_winners", report.pool_winners as f64, "tickets");
     metric("soak.votes", report.votes as f64, "votes");
     metric(
-        "soak.preference_changes",
-        report.preference_changes as f64,
+        "soak.preference_saves",
+        report.preference_saves as f64,
         "changes",
     );
     metric(

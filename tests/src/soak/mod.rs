@@ -54,6 +54,8 @@ pub struct FaultOutcome {
     pub detected: bool,
     /// Blocks from the end of the fault until healthy again (`None`: never, within the run).
     pub recovered_after: Option<u64>,
+    /// `/healthz` problems when it did not recover.
+    pub problems: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -65,7 +67,10 @@ pub struct SoakReport {
     /// From `poolctl audit votes` (`None` if the audit could not run).
     pub bit_mismatches: Option<u64>,
     pub audit_ok: bool,
-    pub preference_changes: u64,
+    /// Preferences saved through the web service's API and pushed to every
+    /// voting node (EXCC defines no agendas: `1` is the only valid vote bits,
+    /// so a save cannot change the bits; it exercises the push path).
+    pub preference_saves: u64,
     /// Upper bound of the p99 bucket of stakepoold's vote latency, over every host.
     pub vote_latency_p99_ms: f64,
     pub faults: Vec<FaultOutcome>,
@@ -120,7 +125,7 @@ struct Soak {
     hosts: LabHosts,
     pool_toml: PathBuf,
     mined: u64,
-    preference_changes: u64,
+    preference_saves: u64,
 }
 
 pub async fn run(opts: &SoakOptions) -> anyhow::Result<SoakReport> {
@@ -221,7 +226,7 @@ async fn soak(opts: &SoakOptions) -> anyhow::Result<SoakReport> {
         hosts: LabHosts::load(&opts.dir, config)?,
         pool_toml,
         mined: 0,
-        preference_changes: 0,
+        preference_saves: 0,
     };
     s.traffic.to_pool_voting(10, 3).await;
     let first_winner = s.traffic.pool_winners.len();
@@ -250,7 +255,7 @@ async fn soak(opts: &SoakOptions) -> anyhow::Result<SoakReport> {
         missed,
         bit_mismatches,
         audit_ok,
-        preference_changes: s.preference_changes,
+        preference_saves: s.preference_saves,
         vote_latency_p99_ms: s.vote_latency_p99_ms(),
         faults,
     })
@@ -291,16 +296,15 @@ impl Soak {
         self.mined += 1;
         if self.web_up && self.mined.is_multiple_of(7) {
             let i = (self.mined / 7) as usize % self.users.len();
-            let (_, token, bits) = &mut self.users[i];
-            *bits = if *bits == 1 { 5 } else { 1 };
+            let (_, token, bits) = &self.users[i];
             let r = self
                 .web
                 .api("POST", "/api/v1/voting", token, &format!("VoteBits={bits}"))
                 .await;
             if r["code"] == 0 {
-                self.preference_changes += 1;
+                self.preference_saves += 1;
             } else {
-                eprintln!("soak: preference change refused: {r}");
+                eprintln!("soak: preference save refused: {r}");
             }
         }
     }
@@ -339,12 +343,20 @@ impl Soak {
             blocks,
             detected,
             recovered_after: None,
+            problems: None,
         }
     }
 
     async fn recovered(&mut self, mut f: FaultOutcome) -> FaultOutcome {
         let h = f.host.clone();
         f.recovered_after = self.blocks_until(&|s: &Soak| s.hosts.healthy(&h)).await;
+        if f.recovered_after.is_none() {
+            f.problems = Some(
+                self.hosts
+                    .health(&h)
+                    .map_or("no answer".into(), |v| v["problems"].to_string()),
+            );
+        }
         f
     }
 
@@ -414,6 +426,7 @@ impl Soak {
             blocks: n,
             detected,
             recovered_after: None,
+            problems: None,
         };
         let recovered_after = self.blocks_until(&|s: &Soak| web_answers(&s.web)).await;
         Ok(FaultOutcome {
@@ -478,6 +491,7 @@ impl Soak {
             blocks: self.mined - at_block,
             detected: unhealthy_seen,
             recovered_after: None,
+            problems: None,
         };
         let names = self.hosts.names();
         let recovered_after = self
