@@ -53,15 +53,45 @@ pub struct PoolUser {
     pub vote_bits: u16,
 }
 
-impl Rig {
-    pub async fn start(root: &Path, opts: RigOptions) -> Rig {
-        let node = if opts.txindex {
+/// The daemons of one voting node before stakepoold: exccd, the pool's cold
+/// wallet (its xpub) and the voting wallet in stake-pool mode, unlocked.
+pub struct VotingNode {
+    pub node: Daemon,
+    pub cold: Daemon,
+    pub cold_xpub: String,
+    pub wallet: Daemon,
+    pub pki: PoolPki,
+}
+
+impl VotingNode {
+    pub async fn start(root: &Path, txindex: bool) -> VotingNode {
+        let node = if txindex {
             start_node(root, "node", &[]).await
         } else {
             start_node_without_txindex(root, "node", &[]).await
         };
         let cold = start_wallet(root, "cold", &node, &["--createtemp".into()]).await;
         let cold_xpub = cold.ok_str("getmasterpubkey", json!(["default"])).await;
+        let wallet = start_pool_wallet(root, "wallet", &node, &cold_xpub).await;
+        VotingNode {
+            node,
+            cold,
+            cold_xpub,
+            wallet,
+            pki: PoolPki::new(&root.join("pki")),
+        }
+    }
+}
+
+impl Rig {
+    pub async fn start(root: &Path, opts: RigOptions) -> Rig {
+        let VotingNode {
+            node,
+            cold,
+            cold_xpub,
+            wallet,
+            pki,
+        } = VotingNode::start(root, opts.txindex).await;
         let fee_address = cold
             .ok_str("getnewaddress", json!(["default", "ignore"]))
             .await;
@@ -71,7 +101,6 @@ impl Rig {
         users_wallet
             .ok("walletpassphrase", json!(["password", 0]))
             .await;
-        let wallet = start_pool_wallet(root, "wallet", &node, &cold_xpub).await;
         let mut users = Vec::new();
         for i in 0..opts.users {
             let (multisig, redeem_script) = add_user(&wallet, &users_wallet).await;
@@ -81,7 +110,6 @@ impl Rig {
                 vote_bits: 1 + 4 * (i as u16 % 2),
             });
         }
-        let pki = PoolPki::new(&root.join("pki"));
         let spd = Stakepoold::start(root, "stakepoold", &pki, &node, &wallet, &cold_xpub).await;
         let rig = Rig {
             traffic: Traffic {

@@ -169,15 +169,17 @@ async fn after_an_exccd_restart_the_next_winners_are_voted_at_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_incompatible_exccd_or_exccwallet_api_is_refused_at_start_and_after_a_reconnect() {
-    use pool_tests::simnet::{start_node, start_pool_wallet, start_wallet};
-    use pool_tests::stakepoold::{PoolPki, Stakepoold};
+    use pool_tests::rig::VotingNode;
+    use pool_tests::stakepoold::Stakepoold;
     let dir = pool_tests::test_dir("spd-api-version");
     let root = dir.path();
-    let node = start_node(root, "node", &[]).await;
-    let cold = start_wallet(root, "cold", &node, &["--createtemp".into()]).await;
-    let cold_xpub = cold.ok_str("getmasterpubkey", json!(["default"])).await;
-    let wallet = start_pool_wallet(root, "wallet", &node, &cold_xpub).await;
-    let pki = PoolPki::new(&root.join("pki"));
+    let VotingNode {
+        node,
+        cold_xpub,
+        wallet,
+        pki,
+        ..
+    } = VotingNode::start(root, true).await;
 
     // At start: refused, naming the daemon, its version and what is needed.
     wallet.ok("simnet_setapiversion", json!(["9.0.0"])).await;

@@ -129,16 +129,21 @@ impl From<HealthFacts> for HealthReport {
 mod tests {
     use super::*;
 
-    #[test]
-    fn healthy_only_when_everything_is_up() {
-        let mut f = HealthFacts {
+    /// Facts of a node that can vote.
+    fn all_up() -> HealthFacts {
+        HealthFacts {
             node_connected: true,
             notifications_connected: true,
             node_synced: true,
             wallet_connected: true,
             wallet_unlocked: true,
             ..Default::default()
-        };
+        }
+    }
+
+    #[test]
+    fn healthy_only_when_everything_is_up() {
+        let mut f = all_up();
         assert!(HealthReport::from(f.clone()).healthy);
         f.wallet_unlocked = false;
         let r = HealthReport::from(f.clone());
@@ -153,14 +158,7 @@ mod tests {
 
     #[test]
     fn unhealthy_without_notifications_or_a_ticket_scan() {
-        let ok = HealthFacts {
-            node_connected: true,
-            notifications_connected: true,
-            node_synced: true,
-            wallet_connected: true,
-            wallet_unlocked: true,
-            ..Default::default()
-        };
+        let ok = all_up();
         let mut f = ok.clone();
         f.notifications_connected = false;
         let r = HealthReport::from(f);
