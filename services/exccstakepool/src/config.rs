@@ -11,6 +11,7 @@ use serde::Deserialize;
 use crate::mail::{MailSettings, Security};
 use crate::pool::PoolSettings;
 use crate::rate_limit::Limits;
+use crate::serve::ServerLimits;
 use crate::voting_nodes::{NodeAddress, NodeTls};
 
 #[derive(Deserialize)]
@@ -27,6 +28,8 @@ struct File {
     admin_user_ids: Vec<i64>,
     #[serde(default = "default_sync_interval")]
     sync_interval_secs: u64,
+    #[serde(default = "default_node_timeout")]
+    voting_node_timeout_secs: u64,
     database: Database,
     pool: Pool,
     api_secret_file: PathBuf,
@@ -44,17 +47,26 @@ struct LimitsFile {
     form_posts_per_minute: u32,
     #[serde(default = "default_api_requests")]
     api_requests_per_minute: u32,
+    #[serde(default = "default_signed_in_posts")]
+    signed_in_posts_per_minute: u32,
     real_ip_header: Option<String>,
+    #[serde(default = "default_max_connections")]
+    max_connections: usize,
+    #[serde(default = "default_connections_per_client")]
+    connections_per_client: usize,
+    #[serde(default = "default_requests_in_flight")]
+    requests_in_flight: usize,
+    #[serde(default = "default_header_timeout")]
+    header_timeout_secs: u64,
+    #[serde(default = "default_body_timeout")]
+    body_timeout_secs: u64,
+    #[serde(default = "default_request_timeout")]
+    request_timeout_secs: u64,
 }
 
 impl Default for LimitsFile {
     fn default() -> Self {
-        let d = Limits::default();
-        LimitsFile {
-            form_posts_per_minute: d.form_posts_per_minute,
-            api_requests_per_minute: d.api_requests_per_minute,
-            real_ip_header: None,
-        }
+        toml::from_str("").expect("every [limits] key has a default")
     }
 }
 
@@ -64,6 +76,38 @@ fn default_form_posts() -> u32 {
 
 fn default_api_requests() -> u32 {
     Limits::default().api_requests_per_minute
+}
+
+fn default_signed_in_posts() -> u32 {
+    Limits::default().signed_in_posts_per_minute
+}
+
+fn default_max_connections() -> usize {
+    ServerLimits::default().max_connections
+}
+
+fn default_connections_per_client() -> usize {
+    ServerLimits::default().connections_per_client
+}
+
+fn default_requests_in_flight() -> usize {
+    ServerLimits::default().requests_in_flight
+}
+
+fn default_header_timeout() -> u64 {
+    ServerLimits::default().header_timeout.as_secs()
+}
+
+fn default_body_timeout() -> u64 {
+    ServerLimits::default().body_timeout.as_secs()
+}
+
+fn default_request_timeout() -> u64 {
+    ServerLimits::default().request_timeout.as_secs()
+}
+
+fn default_node_timeout() -> u64 {
+    crate::voting_nodes::DEFAULT_DEADLINE.as_secs()
 }
 
 #[derive(Deserialize)]
@@ -128,6 +172,8 @@ pub struct Config {
     pub listen: SocketAddr,
     /// How often every voting node is synced with the database ([`crate::sync`]).
     pub sync_interval: std::time::Duration,
+    /// The deadline of every call to a voting node.
+    pub node_timeout: std::time::Duration,
     /// Database URL with the password filled in (never logged).
     pub database_url: String,
     pub settings: PoolSettings,
@@ -306,18 +352,36 @@ impl Config {
             }
         }
         let smtp = f.smtp.as_ref().and_then(|m| smtp(&mut p, base, m));
+        let l = &f.limits;
         for (key, v) in [
+            ("limits.form_posts_per_minute", l.form_posts_per_minute),
+            ("limits.api_requests_per_minute", l.api_requests_per_minute),
             (
-                "limits.form_posts_per_minute",
-                f.limits.form_posts_per_minute,
-            ),
-            (
-                "limits.api_requests_per_minute",
-                f.limits.api_requests_per_minute,
+                "limits.signed_in_posts_per_minute",
+                l.signed_in_posts_per_minute,
             ),
         ] {
             if v == 0 {
                 p.push(key, "must be at least 1 (requests per minute and client)");
+            }
+        }
+        for (key, v) in [
+            ("limits.max_connections", l.max_connections),
+            ("limits.connections_per_client", l.connections_per_client),
+            ("limits.requests_in_flight", l.requests_in_flight),
+        ] {
+            if v == 0 {
+                p.push(key, "must be at least 1");
+            }
+        }
+        for (key, v) in [
+            ("limits.header_timeout_secs", l.header_timeout_secs),
+            ("limits.body_timeout_secs", l.body_timeout_secs),
+            ("limits.request_timeout_secs", l.request_timeout_secs),
+            ("voting_node_timeout_secs", f.voting_node_timeout_secs),
+        ] {
+            if v == 0 {
+                p.push(key, "must be at least 1 (seconds)");
             }
         }
         if f.limits
@@ -362,6 +426,7 @@ impl Config {
         Ok(Config {
             listen,
             sync_interval: std::time::Duration::from_secs(f.sync_interval_secs.max(10)),
+            node_timeout: std::time::Duration::from_secs(f.voting_node_timeout_secs),
             database_url,
             settings: PoolSettings {
                 network,
@@ -376,7 +441,16 @@ impl Config {
                 limits: Limits {
                     form_posts_per_minute: f.limits.form_posts_per_minute,
                     api_requests_per_minute: f.limits.api_requests_per_minute,
+                    signed_in_posts_per_minute: f.limits.signed_in_posts_per_minute,
                     real_ip_header: f.limits.real_ip_header,
+                },
+                server: ServerLimits {
+                    max_connections: f.limits.max_connections,
+                    connections_per_client: f.limits.connections_per_client,
+                    requests_in_flight: f.limits.requests_in_flight,
+                    header_timeout: std::time::Duration::from_secs(f.limits.header_timeout_secs),
+                    body_timeout: std::time::Duration::from_secs(f.limits.body_timeout_secs),
+                    request_timeout: std::time::Duration::from_secs(f.limits.request_timeout_secs),
                 },
                 api_secret: secret,
             },

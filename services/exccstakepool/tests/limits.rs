@@ -23,6 +23,7 @@ async fn over_the_limit_a_client_waits_and_others_go_on() {
         form_posts_per_minute: 3,
         api_requests_per_minute: 4,
         real_ip_header: Some("X-Real-IP".into()),
+        ..Default::default()
     };
     let extras = Extras {
         limits,

@@ -10,7 +10,8 @@ use exccstakepool::db::Db;
 use exccstakepool::mail::{MailSettings, Mailer, Security};
 use exccstakepool::pool::{Pool, PoolSettings};
 use exccstakepool::rate_limit::Limits;
-use exccstakepool::voting_nodes::{NodeAddress, NodeTls, VotingNodes};
+use exccstakepool::serve::ServerLimits;
+use exccstakepool::voting_nodes::{DEFAULT_DEADLINE, NodeAddress, NodeTls, VotingNodes};
 use pool_tests::http::{Answer, exchange};
 use pool_tests::simnet::{Daemon, start_node, start_pool_wallet, start_wallet};
 use pool_tests::smtp::MailSink;
@@ -59,11 +60,16 @@ pub async fn pool_for(c: &Chain, spds: &[&Stakepoold], db_url: &str) -> Arc<Pool
 pub struct Extras {
     pub mailer: Option<Mailer>,
     pub limits: Limits,
+    pub server: ServerLimits,
 }
 
 /// [`pool_for`] with a mail relay or other rate limits.
 pub async fn pool_with(c: &Chain, spds: &[&Stakepoold], db_url: &str, extras: Extras) -> Arc<Pool> {
-    let Extras { mailer, limits } = extras;
+    let Extras {
+        mailer,
+        limits,
+        server,
+    } = extras;
     let voting_xpub = c.wallet.ok_str("getmasterpubkey", json!(["default"])).await;
     let web = c.pki.ca.issue("web", &c.pki.dir);
     let tls = NodeTls {
@@ -79,7 +85,7 @@ pub async fn pool_with(c: &Chain, spds: &[&Stakepoold], db_url: &str, extras: Ex
             grpc: format!("127.0.0.1:{}", s.grpc_port),
         })
         .collect();
-    let voting_nodes = VotingNodes::new(&nodes, &tls).unwrap();
+    let voting_nodes = VotingNodes::new(&nodes, &tls, DEFAULT_DEADLINE).unwrap();
     voting_nodes.check_versions().await.unwrap();
     Arc::new(Pool {
         settings: PoolSettings {
@@ -93,6 +99,7 @@ pub async fn pool_with(c: &Chain, spds: &[&Stakepoold], db_url: &str, extras: Ex
             closed: false,
             admins: vec![1],
             limits,
+            server,
             api_secret: SECRET.to_vec(),
         },
         db: Db::open(db_url).await.unwrap(),
@@ -125,13 +132,17 @@ pub async fn serve_pool(dir: tempfile::TempDir, c: Chain, extras: Extras) -> Ser
     Served { dir, c, pool, addr }
 }
 
-/// Serves the whole web service (API and pages) for `pool` on a free port.
+/// Serves the whole web service (API and pages) for `pool` on a free port, with the
+/// background health poll as the program runs it.
 pub async fn serve_app(pool: &Arc<Pool>) -> std::net::SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let app =
-        exccstakepool::app(Arc::clone(pool)).into_make_service_with_connect_info::<SocketAddr>();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    exccstakepool::health::spawn_poll(pool);
+    tokio::spawn(exccstakepool::serve::serve(
+        listener,
+        Arc::clone(pool),
+        std::future::pending(),
+    ));
     addr
 }
 
