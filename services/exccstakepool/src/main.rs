@@ -90,9 +90,10 @@ fn connections_allowed(configured: usize) -> usize {
     let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE) else {
         return configured;
     };
-    let soft = match setrlimit(Resource::RLIMIT_NOFILE, hard, hard) {
-        Ok(()) => hard,
-        Err(_) => soft,
+    let soft = if soft < hard && setrlimit(Resource::RLIMIT_NOFILE, hard, hard).is_ok() {
+        hard
+    } else {
+        soft
     };
     let fit = usize::try_from(soft.saturating_sub(RESERVE)).unwrap_or(usize::MAX);
     if configured > fit {
