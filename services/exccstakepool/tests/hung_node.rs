@@ -129,8 +129,9 @@ async fn a_hung_voting_node_costs_the_service_nothing_but_its_own_calls() {
     );
     let addr: SocketAddr = ([127, 0, 0, 1], port).into();
 
-    // It listens at once and tells it is not healthy without waiting for the frozen node.
-    wait_for(20, "exccstakepool to listen", || {
+    // It listens at once (before the frozen node's deadline) and tells it is not healthy
+    // without waiting for the frozen node.
+    wait_for(DEADLINE_SECS - 5, "exccstakepool to listen", || {
         request(addr, "GET", "/", &[], "")
     })
     .await;
