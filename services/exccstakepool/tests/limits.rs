@@ -10,9 +10,13 @@ use pool_tests::http::exchange;
 
 /// A sign-in attempt with a wrong password from `ip` (as the reverse proxy tells).
 async fn guess(b: &mut FormClient, ip: &str) -> pool_tests::http::Answer {
+    guess_with(b, &format!("X-Real-IP: {ip}")).await
+}
+
+/// A sign-in attempt with a wrong password and the proxy's `header` line.
+async fn guess_with(b: &mut FormClient, header: &str) -> pool_tests::http::Answer {
     let form = format!("csrf_token={}&email=a%40example.org&password=guess", b.csrf);
-    let header = format!("X-Real-IP: {ip}");
-    b.send("POST", "/signin", &form, &[&header]).await
+    b.send("POST", "/signin", &form, &[header]).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -63,4 +67,48 @@ async fn over_the_limit_a_client_waits_and_others_go_on() {
         assert_eq!(api().await.unwrap().status, 200);
     }
     assert_eq!(api().await.unwrap().status, 429);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_a_proxy_a_client_cannot_pick_its_own_address() {
+    let dir = pool_tests::test_dir("web-limits-proxy");
+    let c = chain(dir.path()).await;
+    let limits = Limits {
+        form_posts_per_minute: 3,
+        real_ip_header: Some("X-Forwarded-For".into()),
+        ..Default::default()
+    };
+    let extras = Extras {
+        limits,
+        ..Default::default()
+    };
+    let s = serve_pool(dir, c, extras).await;
+    let mut b = FormClient::new(s.addr);
+    b.get("/signin").await;
+    // What the proxy appended counts; the entries before it are the client's own words.
+    async fn guess_as(b: &mut FormClient, forwarded: String) -> u16 {
+        guess_with(b, &format!("X-Forwarded-For: {forwarded}"))
+            .await
+            .status
+    }
+    for i in 0..3 {
+        let status = guess_as(&mut b, format!("198.51.100.{i}, 192.0.2.1")).await;
+        assert_eq!(status, 200);
+    }
+    assert_eq!(
+        guess_as(&mut b, "198.51.100.99, 192.0.2.1".into()).await,
+        429,
+        "a made-up first entry lifted the limit"
+    );
+    // IPv6 clients are one client per /64.
+    for i in 1..=3 {
+        let status = guess_as(&mut b, format!("2001:db8:1:2::{i:x}")).await;
+        assert_eq!(status, 200);
+    }
+    assert_eq!(
+        guess_as(&mut b, "2001:db8:1:2:ffff:ffff:ffff:fffe".into()).await,
+        429,
+        "another address of the same /64 has its own bucket"
+    );
+    assert_eq!(guess_as(&mut b, "2001:db8:1:3::1".into()).await, 200);
 }
