@@ -1,9 +1,10 @@
 //! A minimal HTTP/1.1 client for tests: one request per connection, the whole answer read
 //! until the server closes (`Connection: close`).
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpSocket, TcpStream};
 
 /// Sends `method path` with `headers` (`Name: value` lines) and `body`; returns the status
 /// and the body, or `None` if the server cannot be reached or answers garbage.
@@ -43,7 +44,42 @@ pub async fn exchange(
     headers: &[&str],
     body: &str,
 ) -> Option<Answer> {
-    let mut s = tokio::net::TcpStream::connect(addr).await.ok()?;
+    let s = tokio::net::TcpStream::connect(addr).await.ok()?;
+    exchange_on(s, addr, method, path, headers, body).await
+}
+
+/// A connection to `to` from the local address `from` (e.g. 127.0.0.2: another client of a
+/// server on loopback).
+pub async fn connect_from(from: IpAddr, to: SocketAddr) -> std::io::Result<TcpStream> {
+    let s = match from {
+        IpAddr::V4(_) => TcpSocket::new_v4()?,
+        IpAddr::V6(_) => TcpSocket::new_v6()?,
+    };
+    s.bind(SocketAddr::new(from, 0))?;
+    s.connect(to).await
+}
+
+/// [`exchange`] from the local address `from`.
+pub async fn exchange_from(
+    from: IpAddr,
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[&str],
+    body: &str,
+) -> Option<Answer> {
+    let s = connect_from(from, addr).await.ok()?;
+    exchange_on(s, addr, method, path, headers, body).await
+}
+
+async fn exchange_on(
+    mut s: TcpStream,
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[&str],
+    body: &str,
+) -> Option<Answer> {
     let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
     for h in headers {
         head.push_str(h);

@@ -53,17 +53,17 @@ pub async fn healthz(State(pool): State<Arc<Pool>>) -> (StatusCode, Json<Value>)
 pub fn spawn_poll(pool: &Arc<Pool>) {
     for index in 0..pool.nodes.names().count() {
         crate::pool::every(pool, POLL_INTERVAL, move |pool| async move {
-            match pool.nodes.poll(index).await {
-                Some((s, true)) => match &s.health {
-                    Ok((version, h)) if h.healthy => {
-                        tracing::info!(node = s.name, version, "voting node healthy")
-                    }
-                    Ok((_, h)) => {
-                        tracing::warn!(node = s.name, problems = ?h.problems, "voting node unhealthy")
-                    }
-                    Err(why) => tracing::warn!(node = s.name, "voting node not answering: {why}"),
-                },
-                _ => {}
+            let Some((s, true)) = pool.nodes.poll(index).await else {
+                return;
+            };
+            match &s.health {
+                Ok((version, h)) if h.healthy => {
+                    tracing::info!(node = s.name, version, "voting node healthy")
+                }
+                Ok((_, h)) => {
+                    tracing::warn!(node = s.name, problems = ?h.problems, "voting node unhealthy")
+                }
+                Err(why) => tracing::warn!(node = s.name, "voting node not answering: {why}"),
             }
         });
     }

@@ -123,9 +123,9 @@ fn class_of(method: &Method, path: &str) -> Option<Class> {
         "/passwordupdate",
         "/settings",
     ];
-    match method {
-        &Method::POST if guessing.contains(&path) => Some(Class::Form),
-        &Method::POST => Some(Class::SignedIn),
+    match *method {
+        Method::POST if guessing.contains(&path) => Some(Class::Form),
+        Method::POST => Some(Class::SignedIn),
         _ => None,
     }
 }
