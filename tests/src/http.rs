@@ -36,18 +36,6 @@ impl Answer {
     }
 }
 
-/// Like [`request`], with the answer's headers.
-pub async fn exchange(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    headers: &[&str],
-    body: &str,
-) -> Option<Answer> {
-    let s = tokio::net::TcpStream::connect(addr).await.ok()?;
-    exchange_on(s, addr, method, path, headers, body).await
-}
-
 /// A connection to `to` from the local address `from` (e.g. 127.0.0.2: another client of a
 /// server on loopback).
 pub async fn connect_from(from: IpAddr, to: SocketAddr) -> std::io::Result<TcpStream> {
@@ -59,27 +47,15 @@ pub async fn connect_from(from: IpAddr, to: SocketAddr) -> std::io::Result<TcpSt
     s.connect(to).await
 }
 
-/// [`exchange`] from the local address `from`.
-pub async fn exchange_from(
-    from: IpAddr,
+/// Like [`request`], with the answer's headers.
+pub async fn exchange(
     addr: SocketAddr,
     method: &str,
     path: &str,
     headers: &[&str],
     body: &str,
 ) -> Option<Answer> {
-    let s = connect_from(from, addr).await.ok()?;
-    exchange_on(s, addr, method, path, headers, body).await
-}
-
-async fn exchange_on(
-    mut s: TcpStream,
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    headers: &[&str],
-    body: &str,
-) -> Option<Answer> {
+    let mut s = TcpStream::connect(addr).await.ok()?;
     let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
     for h in headers {
         head.push_str(h);

@@ -41,69 +41,37 @@ struct File {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 struct LimitsFile {
-    #[serde(default = "default_form_posts")]
     form_posts_per_minute: u32,
-    #[serde(default = "default_api_requests")]
     api_requests_per_minute: u32,
-    #[serde(default = "default_signed_in_posts")]
     signed_in_posts_per_minute: u32,
     real_ip_header: Option<String>,
-    #[serde(default = "default_max_connections")]
     max_connections: usize,
-    #[serde(default = "default_connections_per_client")]
     connections_per_client: usize,
-    #[serde(default = "default_requests_in_flight")]
     requests_in_flight: usize,
-    #[serde(default = "default_header_timeout")]
     header_timeout_secs: u64,
-    #[serde(default = "default_body_timeout")]
     body_timeout_secs: u64,
-    #[serde(default = "default_request_timeout")]
     request_timeout_secs: u64,
 }
 
+/// A missing key is [`Limits`]' and [`ServerLimits`]' default.
 impl Default for LimitsFile {
     fn default() -> Self {
-        toml::from_str("").expect("every [limits] key has a default")
+        let (l, s) = (Limits::default(), ServerLimits::default());
+        LimitsFile {
+            form_posts_per_minute: l.form_posts_per_minute,
+            api_requests_per_minute: l.api_requests_per_minute,
+            signed_in_posts_per_minute: l.signed_in_posts_per_minute,
+            real_ip_header: l.real_ip_header,
+            max_connections: s.max_connections,
+            connections_per_client: s.connections_per_client,
+            requests_in_flight: s.requests_in_flight,
+            header_timeout_secs: s.header_timeout.as_secs(),
+            body_timeout_secs: s.body_timeout.as_secs(),
+            request_timeout_secs: s.request_timeout.as_secs(),
+        }
     }
-}
-
-fn default_form_posts() -> u32 {
-    Limits::default().form_posts_per_minute
-}
-
-fn default_api_requests() -> u32 {
-    Limits::default().api_requests_per_minute
-}
-
-fn default_signed_in_posts() -> u32 {
-    Limits::default().signed_in_posts_per_minute
-}
-
-fn default_max_connections() -> usize {
-    ServerLimits::default().max_connections
-}
-
-fn default_connections_per_client() -> usize {
-    ServerLimits::default().connections_per_client
-}
-
-fn default_requests_in_flight() -> usize {
-    ServerLimits::default().requests_in_flight
-}
-
-fn default_header_timeout() -> u64 {
-    ServerLimits::default().header_timeout.as_secs()
-}
-
-fn default_body_timeout() -> u64 {
-    ServerLimits::default().body_timeout.as_secs()
-}
-
-fn default_request_timeout() -> u64 {
-    ServerLimits::default().request_timeout.as_secs()
 }
 
 fn default_node_timeout() -> u64 {
@@ -353,35 +321,45 @@ impl Config {
         }
         let smtp = f.smtp.as_ref().and_then(|m| smtp(&mut p, base, m));
         let l = &f.limits;
-        for (key, v) in [
-            ("limits.form_posts_per_minute", l.form_posts_per_minute),
-            ("limits.api_requests_per_minute", l.api_requests_per_minute),
+        let (per_minute, count, secs) = (
+            "must be at least 1 (requests per minute and client)",
+            "must be at least 1",
+            "must be at least 1 (seconds)",
+        );
+        for (key, v, why) in [
+            (
+                "limits.form_posts_per_minute",
+                l.form_posts_per_minute.into(),
+                per_minute,
+            ),
+            (
+                "limits.api_requests_per_minute",
+                l.api_requests_per_minute.into(),
+                per_minute,
+            ),
             (
                 "limits.signed_in_posts_per_minute",
-                l.signed_in_posts_per_minute,
+                l.signed_in_posts_per_minute.into(),
+                per_minute,
             ),
+            ("limits.max_connections", l.max_connections as u64, count),
+            (
+                "limits.connections_per_client",
+                l.connections_per_client as u64,
+                count,
+            ),
+            (
+                "limits.requests_in_flight",
+                l.requests_in_flight as u64,
+                count,
+            ),
+            ("limits.header_timeout_secs", l.header_timeout_secs, secs),
+            ("limits.body_timeout_secs", l.body_timeout_secs, secs),
+            ("limits.request_timeout_secs", l.request_timeout_secs, secs),
+            ("voting_node_timeout_secs", f.voting_node_timeout_secs, secs),
         ] {
-            if v == 0 {
-                p.push(key, "must be at least 1 (requests per minute and client)");
-            }
-        }
-        for (key, v) in [
-            ("limits.max_connections", l.max_connections),
-            ("limits.connections_per_client", l.connections_per_client),
-            ("limits.requests_in_flight", l.requests_in_flight),
-        ] {
-            if v == 0 {
-                p.push(key, "must be at least 1");
-            }
-        }
-        for (key, v) in [
-            ("limits.header_timeout_secs", l.header_timeout_secs),
-            ("limits.body_timeout_secs", l.body_timeout_secs),
-            ("limits.request_timeout_secs", l.request_timeout_secs),
-            ("voting_node_timeout_secs", f.voting_node_timeout_secs),
-        ] {
-            if v == 0 {
-                p.push(key, "must be at least 1 (seconds)");
+            if v == 0u64 {
+                p.push(key, why);
             }
         }
         if f.limits

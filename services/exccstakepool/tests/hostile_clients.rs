@@ -10,7 +10,7 @@ mod common;
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
-use common::{Chain, Extras, FormClient, chain, pool_with, serve_app, sign_up};
+use common::{Chain, Extras, FormClient, chain, pool_with, serve_app, served_with, sign_up};
 use exccstakepool::serve::ServerLimits;
 use pool_tests::hang::HangingPeer;
 use pool_tests::http::{exchange, request};
@@ -225,13 +225,12 @@ async fn a_request_holds_its_turn_for_a_bounded_time() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn posts_that_need_a_session_are_refused_before_their_body() {
-    let dir = pool_tests::test_dir("web-before-body");
-    let c = chain(dir.path()).await;
     let extras = Extras {
         server: limits(),
         ..Default::default()
     };
-    let addr = serve(&c, dir.path(), "pool", extras).await;
+    let s = served_with("web-before-body", extras).await;
+    let addr = s.addr;
     // The first account is an admin (admin_user_ids = [1]); the second is not.
     sign_up(
         &mut FormClient::new(addr),

@@ -133,9 +133,14 @@ pub struct Served {
 
 /// A fresh chain and the web service served in front of its stakepoold.
 pub async fn served(name: &str) -> Served {
+    served_with(name, Extras::default()).await
+}
+
+/// A fresh chain and the web service with `extras` served in front of its stakepoold.
+pub async fn served_with(name: &str, extras: Extras) -> Served {
     let dir = pool_tests::test_dir(name);
     let c = chain(dir.path()).await;
-    serve_pool(dir, c, Extras::default()).await
+    serve_pool(dir, c, extras).await
 }
 
 /// The web service with `extras` in front of `c`'s stakepoold, served.
