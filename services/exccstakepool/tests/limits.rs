@@ -90,7 +90,8 @@ async fn behind_a_proxy_a_client_cannot_pick_its_own_address() {
     }
     // Three guesses pass, the fourth is refused: made-up first entries, and other
     // addresses of one IPv6 /64, are one client.
-    let one_client: [(fn(u32) -> String, &str); 2] = [
+    type Forwarded = fn(u32) -> String;
+    let one_client: [(Forwarded, &str); 2] = [
         (
             |i| format!("198.51.100.{i}, 192.0.2.1"),
             "a made-up first entry",

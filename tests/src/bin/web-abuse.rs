@@ -23,11 +23,12 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// The target of every phase's API p99 (ms).
 const TARGET_P99_MS: f64 = 50.0;
-const ATTACKERS: u8 = 16;
+/// Clients guessing passwords.
+const GUESSERS: usize = 16;
 
-/// Attacker `i`'s address (other clients than the legitimate 127.0.0.1).
-fn attacker(base: u8, i: usize) -> IpAddr {
-    [127, 0, 1, base + (i % usize::from(ATTACKERS)) as u8].into()
+/// Slow sender `i`'s address (16 other clients than the legitimate 127.0.0.1).
+fn slow_sender(i: usize) -> IpAddr {
+    [127, 0, 1, 40 + (i % 16) as u8].into()
 }
 
 /// The legitimate client's `getpurchaseinfo` latencies for `secs` seconds, sorted.
@@ -63,12 +64,7 @@ fn report(phase: &str, latencies: &[Duration]) {
 
 /// One attacker: signs in with a wrong password again and again until `stop` (from
 /// 127.0.0.1: no rate limit here, and one connection at a time is within its share).
-async fn guess_passwords(
-    from: IpAddr,
-    addr: SocketAddr,
-    stop: Arc<AtomicBool>,
-    done: Arc<AtomicUsize>,
-) {
+async fn guess_passwords(addr: SocketAddr, stop: Arc<AtomicBool>, done: Arc<AtomicUsize>) {
     let form = exchange(addr, "GET", "/signin", &[], "")
         .await
         .expect("the sign-in form");
@@ -151,8 +147,8 @@ async fn main() -> anyhow::Result<()> {
     // (a) Password guessing.
     let stop = Arc::new(AtomicBool::new(false));
     let done = Arc::new(AtomicUsize::new(0));
-    let guessers: Vec<_> = (0..usize::from(ATTACKERS))
-        .map(|i| {
+    let guessers: Vec<_> = (0..GUESSERS)
+        .map(|_| {
             let (stop, done) = (Arc::clone(&stop), Arc::clone(&done));
             tokio::spawn(guess_passwords(addr, stop, done))
         })
@@ -178,7 +174,7 @@ async fn main() -> anyhow::Result<()> {
     let senders: Vec<_> = (0..slow)
         .map(|i| {
             let (stop, open) = (Arc::clone(&stop), Arc::clone(&open));
-            tokio::spawn(send_slowly(attacker(40, i), addr, stop, open))
+            tokio::spawn(send_slowly(slow_sender(i), addr, stop, open))
         })
         .collect();
     let settle = Instant::now() + Duration::from_secs(10);
