@@ -3,7 +3,8 @@
 //! forwards to it until told to hang). The service binds its port at once, `/healthz`
 //! answers 503 without waiting, the healthy node is synced and read from without delay,
 //! pages that need every node answer with their message within the deadline, and
-//! everything recovers when the node answers again.
+//! everything recovers when the node answers again. And with the only node down, the
+//! tickets page says so (legacy B-3).
 
 mod common;
 
@@ -229,5 +230,24 @@ async fn a_hung_voting_node_costs_the_service_nothing_but_its_own_calls() {
     has(
         &b.post("/voting", "VoteBits=1").await,
         "Voting preferences saved.",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_its_voting_node_down_the_tickets_page_says_so() {
+    let mut s = common::served("web-node-down").await;
+    let mut b = FormClient::new(s.addr);
+    common::sign_up(&mut b, "down@example.org", "down user's password").await;
+    let (_, pka) = s.c.users.new_address().await;
+    b.get("/address").await;
+    let registered = b.post("/address", &format!("UserPubKeyAddr={pka}")).await;
+    common::redirects_to(&registered, "/tickets");
+    has(&b.get("/tickets").await, "No tickets yet.");
+    s.c.spd.stop();
+    let tickets = b.get("/tickets").await;
+    assert_eq!(tickets.status, 200, "{}", tickets.body);
+    has(
+        &tickets,
+        "Your tickets cannot be listed right now (no voting node answered).",
     );
 }
