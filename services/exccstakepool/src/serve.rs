@@ -52,6 +52,9 @@ impl Default for ServerLimits {
     }
 }
 
+/// The largest request head (line and headers) read.
+const MAX_HEAD: usize = 64 * 1024;
+
 /// How long open connections get to finish after the stop signal.
 const DRAIN: Duration = Duration::from_secs(10);
 
@@ -106,7 +109,8 @@ pub async fn serve(listener: TcpListener, pool: Arc<Pool>, stop: impl Future<Out
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
-        .header_read_timeout(limits.header_timeout);
+        .header_read_timeout(limits.header_timeout)
+        .max_buf_size(MAX_HEAD);
     tokio::pin!(stop);
     loop {
         let accepted = tokio::select! {

@@ -1,5 +1,5 @@
 //! Clients that try to exhaust the server, over real sockets: silent connections, partial
-//! headers and slow bodies are cut off after their timeouts; one address holding
+//! headers, idle keep-alive connections and slow bodies are cut off after their timeouts; one address holding
 //! thousands of connections gets its share and no more while another client's API calls
 //! go on; a full server takes new connections only as old ones close; a request holds its
 //! turn at most `request_timeout`; posts that need a session are answered from their
@@ -105,13 +105,25 @@ async fn slow_silent_and_greedy_clients_are_cut_off_and_others_are_served() {
         .write_all(b"POST /signin HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nemail=a%40")
         .await
         .unwrap();
+    // A keep-alive connection that went idle after one request.
+    let mut idle = TcpStream::connect(addr).await.unwrap();
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    assert!(head_of(&mut idle).await.starts_with("HTTP/1.1 "));
     let margin = TIMEOUT + Duration::from_secs(4);
-    let (silent, partial, short) = tokio::join!(
+    let (silent, partial, short, idle) = tokio::join!(
         closed(silent, margin),
         closed(partial, margin),
-        closed(short, margin)
+        closed(short, margin),
+        closed(idle, margin)
     );
-    for (what, c) in [("silent", silent), ("partial headers", partial)] {
+    let timed_out = [
+        ("silent", silent),
+        ("partial headers", partial),
+        ("idle keep-alive", idle),
+    ];
+    for (what, c) in timed_out {
         let (at, _) =
             c.unwrap_or_else(|| panic!("a {what} connection is still open after {margin:?}"));
         let after = at - opened;
