@@ -174,7 +174,7 @@ async fn a_hung_voting_node_costs_the_service_nothing_but_its_own_calls() {
         "{status} {took:?}"
     );
 
-    // Reads take the healthy node's answer without waiting for the frozen one.
+    // Reads (pages and API) take the healthy node's answer without waiting for the frozen one.
     let mut b = FormClient::new(addr);
     let signed_in = sign_in(&mut b, "early@example.org", PASSWORD).await;
     assert_eq!(signed_in.status, 303, "{}", signed_in.body);
@@ -191,6 +191,17 @@ async fn a_hung_voting_node_costs_the_service_nothing_but_its_own_calls() {
     assert!(
         took < Duration::from_secs(DEADLINE_SECS / 3),
         "/tickets took {took:?}"
+    );
+
+    let started = Instant::now();
+    let (status, stats) = request(addr, "GET", "/api/v1/stats", &[], "")
+        .await
+        .unwrap();
+    let took = started.elapsed();
+    assert!(status == 200 && stats.contains("\"code\":0"), "{stats}");
+    assert!(
+        took < Duration::from_secs(DEADLINE_SECS / 3),
+        "the API took {took:?}"
     );
 
     // What needs every node fails with its message once the deadline has passed.
