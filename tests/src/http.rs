@@ -1,9 +1,10 @@
 //! A minimal HTTP/1.1 client for tests: one request per connection, the whole answer read
 //! until the server closes (`Connection: close`).
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpSocket, TcpStream};
 
 /// Sends `method path` with `headers` (`Name: value` lines) and `body`; returns the status
 /// and the body, or `None` if the server cannot be reached or answers garbage.
@@ -35,6 +36,17 @@ impl Answer {
     }
 }
 
+/// A connection to `to` from the local address `from` (e.g. 127.0.0.2: another client of a
+/// server on loopback).
+pub async fn connect_from(from: IpAddr, to: SocketAddr) -> std::io::Result<TcpStream> {
+    let s = match from {
+        IpAddr::V4(_) => TcpSocket::new_v4()?,
+        IpAddr::V6(_) => TcpSocket::new_v6()?,
+    };
+    s.bind(SocketAddr::new(from, 0))?;
+    s.connect(to).await
+}
+
 /// Like [`request`], with the answer's headers.
 pub async fn exchange(
     addr: SocketAddr,
@@ -43,7 +55,7 @@ pub async fn exchange(
     headers: &[&str],
     body: &str,
 ) -> Option<Answer> {
-    let mut s = tokio::net::TcpStream::connect(addr).await.ok()?;
+    let mut s = TcpStream::connect(addr).await.ok()?;
     let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
     for h in headers {
         head.push_str(h);

@@ -5,6 +5,7 @@
 pub mod bench;
 pub mod browser;
 pub mod filler;
+pub mod hang;
 pub mod http;
 pub mod lab;
 pub mod mariadb;

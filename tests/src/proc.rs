@@ -13,6 +13,17 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// Raises this process's open-file limit to the hard limit (tests and benchmarks that hold
+/// thousands of connections); returns the limit now in force.
+pub fn raise_open_file_limit() -> u64 {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    let (soft, hard) = getrlimit(Resource::RLIMIT_NOFILE).expect("getrlimit");
+    if soft < hard && setrlimit(Resource::RLIMIT_NOFILE, hard, hard).is_ok() {
+        return hard;
+    }
+    soft
+}
+
 /// Path of a binary of this workspace (built by `cargo test --workspace`).
 pub fn bin(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");

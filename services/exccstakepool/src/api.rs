@@ -128,7 +128,7 @@ async fn dispatch(
         .and_then(|v| v.parse::<u32>().ok())
         .is_some_and(|v| VERSIONS.contains(&v));
     let get = match (cmd.as_str(), &method) {
-        ("getpurchaseinfo" | "stats", &Method::GET) => true,
+        ("getpurchaseinfo" | "stats", &Method::GET | &Method::HEAD) => true,
         ("address" | "voting", &Method::POST) => false,
         ("getpurchaseinfo" | "stats" | "address" | "voting", _) if known_version => {
             return unknown(StatusCode::METHOD_NOT_ALLOWED);

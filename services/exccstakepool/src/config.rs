@@ -11,6 +11,7 @@ use serde::Deserialize;
 use crate::mail::{MailSettings, Security};
 use crate::pool::PoolSettings;
 use crate::rate_limit::Limits;
+use crate::serve::ServerLimits;
 use crate::voting_nodes::{NodeAddress, NodeTls};
 
 #[derive(Deserialize)]
@@ -30,6 +31,8 @@ struct File {
     admin_user_ids: Vec<i64>,
     #[serde(default = "default_sync_interval")]
     sync_interval_secs: u64,
+    #[serde(default = "default_node_timeout")]
+    voting_node_timeout_secs: u64,
     database: Database,
     pool: Pool,
     api_secret_file: PathBuf,
@@ -41,32 +44,41 @@ struct File {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 struct LimitsFile {
-    #[serde(default = "default_form_posts")]
     form_posts_per_minute: u32,
-    #[serde(default = "default_api_requests")]
     api_requests_per_minute: u32,
+    signed_in_posts_per_minute: u32,
     real_ip_header: Option<String>,
+    max_connections: usize,
+    connections_per_client: usize,
+    requests_in_flight: usize,
+    header_timeout_secs: u64,
+    body_timeout_secs: u64,
+    request_timeout_secs: u64,
 }
 
+/// A missing key is [`Limits`]' and [`ServerLimits`]' default.
 impl Default for LimitsFile {
     fn default() -> Self {
-        let d = Limits::default();
+        let (l, s) = (Limits::default(), ServerLimits::default());
         LimitsFile {
-            form_posts_per_minute: d.form_posts_per_minute,
-            api_requests_per_minute: d.api_requests_per_minute,
-            real_ip_header: None,
+            form_posts_per_minute: l.form_posts_per_minute,
+            api_requests_per_minute: l.api_requests_per_minute,
+            signed_in_posts_per_minute: l.signed_in_posts_per_minute,
+            real_ip_header: l.real_ip_header,
+            max_connections: s.max_connections,
+            connections_per_client: s.connections_per_client,
+            requests_in_flight: s.requests_in_flight,
+            header_timeout_secs: s.header_timeout.as_secs(),
+            body_timeout_secs: s.body_timeout.as_secs(),
+            request_timeout_secs: s.request_timeout.as_secs(),
         }
     }
 }
 
-fn default_form_posts() -> u32 {
-    Limits::default().form_posts_per_minute
-}
-
-fn default_api_requests() -> u32 {
-    Limits::default().api_requests_per_minute
+fn default_node_timeout() -> u64 {
+    crate::voting_nodes::DEFAULT_DEADLINE.as_secs()
 }
 
 #[derive(Deserialize)]
@@ -131,6 +143,8 @@ pub struct Config {
     pub listen: SocketAddr,
     /// How often every voting node is synced with the database ([`crate::sync`]).
     pub sync_interval: std::time::Duration,
+    /// The deadline of every call to a voting node.
+    pub node_timeout: std::time::Duration,
     /// Database URL with the password filled in (never logged).
     pub database_url: String,
     pub settings: PoolSettings,
@@ -323,18 +337,46 @@ impl Config {
             }
         }
         let smtp = f.smtp.as_ref().and_then(|m| smtp(&mut p, base, m));
-        for (key, v) in [
+        let l = &f.limits;
+        let (per_minute, count, secs) = (
+            "must be at least 1 (requests per minute and client)",
+            "must be at least 1",
+            "must be at least 1 (seconds)",
+        );
+        for (key, v, why) in [
             (
                 "limits.form_posts_per_minute",
-                f.limits.form_posts_per_minute,
+                l.form_posts_per_minute.into(),
+                per_minute,
             ),
             (
                 "limits.api_requests_per_minute",
-                f.limits.api_requests_per_minute,
+                l.api_requests_per_minute.into(),
+                per_minute,
             ),
+            (
+                "limits.signed_in_posts_per_minute",
+                l.signed_in_posts_per_minute.into(),
+                per_minute,
+            ),
+            ("limits.max_connections", l.max_connections as u64, count),
+            (
+                "limits.connections_per_client",
+                l.connections_per_client as u64,
+                count,
+            ),
+            (
+                "limits.requests_in_flight",
+                l.requests_in_flight as u64,
+                count,
+            ),
+            ("limits.header_timeout_secs", l.header_timeout_secs, secs),
+            ("limits.body_timeout_secs", l.body_timeout_secs, secs),
+            ("limits.request_timeout_secs", l.request_timeout_secs, secs),
+            ("voting_node_timeout_secs", f.voting_node_timeout_secs, secs),
         ] {
-            if v == 0 {
-                p.push(key, "must be at least 1 (requests per minute and client)");
+            if v == 0u64 {
+                p.push(key, why);
             }
         }
         if f.limits
@@ -379,6 +421,7 @@ impl Config {
         Ok(Config {
             listen,
             sync_interval: std::time::Duration::from_secs(f.sync_interval_secs.max(10)),
+            node_timeout: std::time::Duration::from_secs(f.voting_node_timeout_secs),
             database_url,
             settings: PoolSettings {
                 network,
@@ -394,7 +437,16 @@ impl Config {
                 limits: Limits {
                     form_posts_per_minute: f.limits.form_posts_per_minute,
                     api_requests_per_minute: f.limits.api_requests_per_minute,
+                    signed_in_posts_per_minute: f.limits.signed_in_posts_per_minute,
                     real_ip_header: f.limits.real_ip_header,
+                },
+                server: ServerLimits {
+                    max_connections: f.limits.max_connections,
+                    connections_per_client: f.limits.connections_per_client,
+                    requests_in_flight: f.limits.requests_in_flight,
+                    header_timeout: std::time::Duration::from_secs(f.limits.header_timeout_secs),
+                    body_timeout: std::time::Duration::from_secs(f.limits.body_timeout_secs),
+                    request_timeout: std::time::Duration::from_secs(f.limits.request_timeout_secs),
                 },
                 api_secret: secret,
             },

@@ -1,7 +1,8 @@
 //! `exccstakepool --config FILE [--check-config]`: the pool's web service
 //! (`exccstakepool admin add|remove EMAIL --config FILE`: see [`exccstakepool::admins`]). Serves the JSON
 //! API (`/api/v1|v2/…`) on `listen`; the database (SQLite or MariaDB) is created or
-//! upgraded at start; the voting nodes' stakepoold are reached over mutual-TLS gRPC.
+//! upgraded at start; the voting nodes' stakepoold are reached over mutual-TLS gRPC, each
+//! call within `voting_node_timeout_secs`. The port is bound before any node is asked.
 //! SIGTERM/SIGINT stop it gracefully.
 
 use std::path::PathBuf;
@@ -71,49 +72,53 @@ async fn main() -> anyhow::Result<()> {
         tracing::info!("no [smtp]: accounts are active at sign-up, no e-mail is sent");
     }
     let db = Db::open(&config.database_url).await?;
-    let nodes = VotingNodes::new(&config.nodes, &config.tls).map_err(anyhow::Error::msg)?;
-    if let Err(e) = nodes.check_versions().await {
-        // A node that is down now may be up later; an incompatible one is logged loudly.
-        tracing::warn!("voting nodes: {e}");
-    }
+    let nodes = VotingNodes::new(&config.nodes, &config.tls, config.node_timeout)
+        .map_err(anyhow::Error::msg)?;
+    // The port first: a voting node that hangs must not keep the service from starting.
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
-    tracing::info!(listen = %config.listen, network = %config.settings.network, "exccstakepool running");
+    let mut settings = config.settings;
+    settings.server.max_connections = connections_allowed(settings.server.max_connections);
+    tracing::info!(listen = %config.listen, network = %settings.network, "exccstakepool running");
     let pool = Arc::new(Pool {
-        settings: config.settings,
+        settings,
         db,
         nodes,
         mailer,
         limiter: Default::default(),
     });
-    // Every voting node gets missing scripts and all voting preferences, now and then.
-    let syncing = Arc::clone(&pool);
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(config.sync_interval);
-        loop {
-            tick.tick().await;
-            if let Err(e) = exccstakepool::sync::sync_nodes(&syncing).await {
-                tracing::warn!("voting-node sync: {e}");
-            }
-            match syncing.db.prune_expired(Db::now()).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(
-                    rows = n,
-                    "expired links, tickets and unverified accounts deleted"
-                ),
-                Err(e) => tracing::warn!("deleting expired links: {e}"),
-            }
-        }
-    });
-    let app =
-        exccstakepool::app(pool).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(stop_signal())
-        .await
-        .context("serving HTTP")?;
+    // In the background: every node's health and version (logged when it changes), every
+    // node's sync with the database, the deletion of expired rows.
+    exccstakepool::health::spawn_poll(&pool);
+    exccstakepool::sync::spawn(&pool, config.sync_interval);
+    exccstakepool::serve::serve(listener, pool, stop_signal()).await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Raises the open-file limit to what the system allows (systemd's unit sets it) and keeps
+/// `max_connections` below it, leaving room for the database, the voting nodes and logs.
+fn connections_allowed(configured: usize) -> usize {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    const RESERVE: u64 = 64;
+    let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE) else {
+        return configured;
+    };
+    let soft = if soft < hard && setrlimit(Resource::RLIMIT_NOFILE, hard, hard).is_ok() {
+        hard
+    } else {
+        soft
+    };
+    let fit = usize::try_from(soft.saturating_sub(RESERVE)).unwrap_or(usize::MAX);
+    if configured > fit {
+        tracing::warn!(
+            configured,
+            open_file_limit = soft,
+            "limits.max_connections is above the open-file limit: {fit} connections at most (raise LimitNOFILE)"
+        );
+    }
+    configured.min(fit).max(1)
 }
 
 async fn stop_signal() {

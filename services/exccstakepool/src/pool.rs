@@ -1,5 +1,8 @@
 //! The pool's settings the web service works with, and its shared state.
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use excc_chain::{ExtendedKey, Network, PoolFeePercent};
 
 use crate::db::Db;
@@ -31,6 +34,8 @@ pub struct PoolSettings {
     pub admins: Vec<i64>,
     /// Per-client rate limits.
     pub limits: crate::rate_limit::Limits,
+    /// Connection, body and time limits of the HTTP server.
+    pub server: crate::serve::ServerLimits,
     /// Key of the API tokens' HMAC.
     pub api_secret: Vec<u8>,
 }
@@ -51,4 +56,22 @@ impl PoolSettings {
     pub fn is_admin(&self, user: &User) -> bool {
         user.is_admin || self.admin_emails.contains(&user.email) || self.admins.contains(&user.id)
     }
+}
+
+/// Runs `duty` now and then every `interval` while the pool exists.
+pub fn every<F, Fut>(pool: &Arc<Pool>, interval: Duration, duty: F)
+where
+    F: Fn(Arc<Pool>) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send,
+{
+    let weak = Arc::downgrade(pool);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(interval);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let Some(pool) = weak.upgrade() else { return };
+            duty(pool).await;
+        }
+    });
 }

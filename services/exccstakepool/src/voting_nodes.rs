@@ -1,7 +1,10 @@
 //! The voting nodes as the web service sees them: stakepoold on each, over gRPC with mutual
 //! TLS (the pool CA's certificate for the node, the web service's client certificate).
-//! Wallet operations run on every node and their answers must agree; reads take the
-//! first node that answers.
+//! Wallet operations run on every node at once and their answers must agree; reads ask
+//! every node at once and take the first answer. Every call has one deadline covering
+//! connection, TLS handshake and answer, so a node that accepts TCP and never answers
+//! costs at most that deadline (a lazily connected channel would otherwise wait in its TLS
+//! handshake for ever).
 
 use std::time::Duration;
 
@@ -35,6 +38,14 @@ pub enum NodeError {
         what: &'static str,
         status: String,
     },
+    #[error(
+        "voting node {node}: {what}: no answer within {secs} s (connect, TLS and reply; voting_node_timeout_secs)"
+    )]
+    Deadline {
+        node: String,
+        what: &'static str,
+        secs: u64,
+    },
     #[error("voting nodes disagree on {what}: {a} answered {a_says}, {b} answered {b_says}")]
     Disagree {
         what: &'static str,
@@ -51,8 +62,22 @@ pub enum NodeError {
 
 struct Node {
     name: String,
-    channel: Channel,
-    client: StakepooldServiceClient<Channel>,
+    endpoint: Endpoint,
+    /// Connected lazily; replaced by a fresh one when a call misses its deadline, so a
+    /// connection stuck in its TLS handshake does not hold the node down after it is back.
+    channel: std::sync::Mutex<Channel>,
+    /// The last background health poll ([`VotingNodes::poll`]); `None` before the first.
+    last: std::sync::Mutex<Option<NodeStatus>>,
+}
+
+impl Node {
+    fn channel(&self) -> Channel {
+        self.channel.lock().expect("channel lock").clone()
+    }
+
+    fn renew(&self) {
+        *self.channel.lock().expect("channel lock") = self.endpoint.connect_lazy();
+    }
 }
 
 /// One node's answer to [`VotingNodes::statuses`].
@@ -63,9 +88,17 @@ pub struct NodeStatus {
     pub health: Result<(String, pb::HealthResponse), String>,
 }
 
+impl NodeStatus {
+    pub fn healthy(&self) -> bool {
+        self.health.as_ref().is_ok_and(|(_, h)| h.healthy)
+    }
+}
+
 /// Every voting node's stakepoold.
 pub struct VotingNodes {
     nodes: Vec<Node>,
+    /// One deadline per call, covering connection, TLS handshake and answer.
+    deadline: Duration,
     /// The last stake statistics and when they were read ([`STAKE_INFO_TTL`]).
     stake_info: std::sync::Mutex<Option<(std::time::Instant, pb::GetStakeInfoResponse)>>,
 }
@@ -73,48 +106,101 @@ pub struct VotingNodes {
 /// How long stake statistics are reused: every page view and API call need not ask a node.
 pub const STAKE_INFO_TTL: Duration = Duration::from_secs(30);
 
-const CALL_TIMEOUT: Duration = Duration::from_secs(10);
+/// The default of `voting_node_timeout_secs`.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(10);
+
+fn spd(c: Channel) -> StakepooldServiceClient<Channel> {
+    StakepooldServiceClient::new(c)
+}
 
 impl VotingNodes {
     /// Channels to every node (connected lazily, so a node that is down does not stop the
-    /// web service; calls to it fail until it is back).
-    pub fn new(addresses: &[NodeAddress], tls: &NodeTls) -> Result<VotingNodes, String> {
+    /// web service; calls to it fail until it is back). Every call gets `deadline`.
+    pub fn new(
+        addresses: &[NodeAddress],
+        tls: &NodeTls,
+        deadline: Duration,
+    ) -> Result<VotingNodes, String> {
         let mut nodes = Vec::new();
         for a in addresses {
-            let channel = endpoint(a, tls)?.connect_lazy();
+            let endpoint = endpoint(a, tls)?;
             nodes.push(Node {
                 name: a.name.clone(),
-                client: StakepooldServiceClient::new(channel.clone()),
-                channel,
+                channel: std::sync::Mutex::new(endpoint.connect_lazy()),
+                endpoint,
+                last: Default::default(),
             });
         }
         Ok(VotingNodes {
             nodes,
+            deadline,
             stake_info: Default::default(),
         })
     }
 
-    /// Each node's name and a client of it, for per-node work (e.g. [`crate::sync`]).
-    pub fn each(&self) -> impl Iterator<Item = (&str, StakepooldServiceClient<Channel>)> {
-        self.nodes
-            .iter()
-            .map(|n| (n.name.as_str(), n.client.clone()))
+    /// The nodes' names, in configuration order (indexes for [`VotingNodes::on`]).
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.nodes.iter().map(|n| n.name.as_str())
     }
 
-    /// Every node speaks a compatible API version.
-    pub async fn check_versions(&self) -> Result<(), NodeError> {
-        for n in &self.nodes {
-            let v = VersionServiceClient::new(n.channel.clone())
-                .version(pb::VersionRequest {})
-                .await
-                .map_err(|e| call(&n.name, "version", e.message()))?
-                .into_inner();
-            stakepoold_proto::check_compatible(&n.name, &v, stakepoold_proto::API_MINOR)?;
+    /// One call to node `n` within the deadline. A missed deadline renews its channel.
+    async fn call<T, F, Fut>(&self, n: &Node, what: &'static str, f: F) -> Result<T, NodeError>
+    where
+        F: FnOnce(Channel) -> Fut,
+        Fut: Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+    {
+        match tokio::time::timeout(self.deadline, f(n.channel())).await {
+            Ok(Ok(r)) => Ok(r.into_inner()),
+            Ok(Err(s)) => Err(call(&n.name, what, s.message())),
+            Err(_) => {
+                n.renew();
+                Err(NodeError::Deadline {
+                    node: n.name.clone(),
+                    what,
+                    secs: self.deadline.as_secs(),
+                })
+            }
         }
-        Ok(())
     }
 
-    /// The same call on every node; their answers (by `key`) must agree.
+    /// A call to the node at `index` (see [`VotingNodes::names`]), within the deadline.
+    pub async fn on<T, F, Fut>(
+        &self,
+        index: usize,
+        what: &'static str,
+        f: F,
+    ) -> Result<T, NodeError>
+    where
+        F: FnOnce(StakepooldServiceClient<Channel>) -> Fut,
+        Fut: Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+    {
+        let n = self.nodes.get(index).ok_or(NodeError::NoneAnswered {
+            what,
+            errors: format!("there is no voting node {index}"),
+        })?;
+        self.call(n, what, |c| f(spd(c))).await
+    }
+
+    /// Every node speaks a compatible API version (all asked at once).
+    pub async fn check_versions(&self) -> Result<(), NodeError> {
+        let each = self.nodes.iter().map(|n| async move {
+            let v = self
+                .call(n, "version", |c| async move {
+                    VersionServiceClient::new(c)
+                        .version(pb::VersionRequest {})
+                        .await
+                })
+                .await?;
+            stakepoold_proto::check_compatible(&n.name, &v, stakepoold_proto::API_MINOR)?;
+            Ok(())
+        });
+        futures_util::future::join_all(each)
+            .await
+            .into_iter()
+            .collect()
+    }
+
+    /// The same call on every node at once; their answers (by `key`) must agree.
     async fn on_all<T, F, Fut>(
         &self,
         what: &'static str,
@@ -125,13 +211,11 @@ impl VotingNodes {
         F: Fn(StakepooldServiceClient<Channel>) -> Fut,
         Fut: Future<Output = Result<tonic::Response<T>, tonic::Status>>,
     {
-        let calls = self.nodes.iter().map(|n| f(n.client.clone()));
+        let calls = self.nodes.iter().map(|n| self.call(n, what, |c| f(spd(c))));
         let results = futures_util::future::join_all(calls).await;
         let mut out: Vec<T> = Vec::new();
         for (n, r) in self.nodes.iter().zip(results) {
-            let v = r
-                .map_err(|s| call(&n.name, what, s.message()))?
-                .into_inner();
+            let v = r?;
             if let Some(first) = out.first()
                 && key(first) != key(&v)
             {
@@ -148,25 +232,34 @@ impl VotingNodes {
         Ok(out)
     }
 
-    /// The first node's answer that succeeds.
+    /// The first answer that succeeds; every node is asked at once, so a node that hangs
+    /// costs nothing while another answers.
     async fn first<T, F, Fut>(&self, what: &'static str, f: F) -> Result<T, NodeError>
     where
         F: Fn(StakepooldServiceClient<Channel>) -> Fut,
         Fut: Future<Output = Result<tonic::Response<T>, tonic::Status>>,
     {
+        use futures_util::StreamExt;
+        let mut calls: futures_util::stream::FuturesUnordered<_> = self
+            .nodes
+            .iter()
+            .map(|n| self.call(n, what, |c| f(spd(c))))
+            .collect();
         let mut errors = Vec::new();
-        for n in &self.nodes {
-            match f(n.client.clone()).await {
-                Ok(r) => return Ok(r.into_inner()),
-                Err(s) => errors.push(format!("{}: {}", n.name, s.message())),
+        while let Some(r) = calls.next().await {
+            match r {
+                Ok(v) => return Ok(v),
+                Err(e) => errors.push(e.to_string()),
             }
+        }
+        if errors.is_empty() {
+            errors.push("no voting node is configured".into());
         }
         Err(NodeError::NoneAnswered {
             what,
             errors: errors.join("; "),
         })
     }
-
     /// `createmultisig 1 [addresses]` on every node: (redeem script hex, P2SH address).
     pub async fn create_multisig(
         &self,
@@ -285,23 +378,53 @@ impl VotingNodes {
         .map(|_| ())
     }
 
-    /// Every node's version and health, or why it did not answer (in configuration order).
-    pub async fn statuses(&self) -> Vec<NodeStatus> {
-        let each = self.nodes.iter().map(|n| async move {
-            let version = VersionServiceClient::new(n.channel.clone())
+    /// One node's version and health (or why it did not answer) within one deadline; an
+    /// incompatible API version counts as not answering.
+    async fn status(&self, n: &Node) -> NodeStatus {
+        let version = self.call(n, "version", |c| async move {
+            VersionServiceClient::new(c)
                 .version(pb::VersionRequest {})
                 .await
-                .map(|v| v.into_inner().version_string);
-            let health = n.client.clone().health(pb::HealthRequest {}).await;
-            NodeStatus {
-                name: n.name.clone(),
-                health: match (version, health) {
-                    (Ok(v), Ok(h)) => Ok((v, h.into_inner())),
-                    (Err(s), _) | (_, Err(s)) => Err(s.message().to_owned()),
-                },
-            }
         });
-        futures_util::future::join_all(each).await
+        let health = self.call(n, "health", |c| async move {
+            spd(c).health(pb::HealthRequest {}).await
+        });
+        let (version, health) = tokio::join!(version, health);
+        let version = version.and_then(|v| {
+            stakepoold_proto::check_compatible(&n.name, &v, stakepoold_proto::API_MINOR)?;
+            Ok(v.version_string)
+        });
+        NodeStatus {
+            name: n.name.clone(),
+            health: match (version, health) {
+                (Ok(v), Ok(h)) => Ok((v, h)),
+                (Err(e), _) | (_, Err(e)) => Err(e.to_string()),
+            },
+        }
+    }
+
+    /// Every node's version and health now, or why it did not answer (in configuration
+    /// order; all asked at once).
+    pub async fn statuses(&self) -> Vec<NodeStatus> {
+        futures_util::future::join_all(self.nodes.iter().map(|n| self.status(n))).await
+    }
+
+    /// Asks node `index` for its status and keeps the answer for [`VotingNodes::last_statuses`];
+    /// returns it with whether it changed from healthy to not or back.
+    pub async fn poll(&self, index: usize) -> Option<(NodeStatus, bool)> {
+        let n = self.nodes.get(index)?;
+        let s = self.status(n).await;
+        let before = n.last.lock().expect("status lock").replace(s.clone());
+        let changed = before.is_none_or(|b| b.healthy() != s.healthy());
+        Some((s, changed))
+    }
+
+    /// The last polled status of every node (`None`: not polled yet), in configuration order.
+    pub fn last_statuses(&self) -> Vec<Option<NodeStatus>> {
+        self.nodes
+            .iter()
+            .map(|n| n.last.lock().expect("status lock").clone())
+            .collect()
     }
 
     /// Stake statistics of the first node that answers, at most [`STAKE_INFO_TTL`] old.
@@ -334,7 +457,6 @@ fn endpoint(a: &NodeAddress, tls: &NodeTls) -> Result<Endpoint, String> {
         .domain_name(&a.name);
     Endpoint::from_shared(format!("https://{}", a.grpc))
         .map_err(|e| format!("voting node {} ({}): {e}", a.name, a.grpc))?
-        .timeout(CALL_TIMEOUT)
         .connect_timeout(Duration::from_secs(5))
         .tls_config(config)
         .map_err(|e| format!("voting node {}: TLS: {e}", a.name))

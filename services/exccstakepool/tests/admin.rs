@@ -131,6 +131,10 @@ async fn admins_see_node_status_and_manage_low_fee_tickets() {
         &admin.post("/admin/tickets", "action=add").await,
         "Nothing changed: no ticket selected.",
     );
+    let unknown_action = admin.post("/admin/tickets", "action=evil").await;
+    assert_eq!(unknown_action.status, 400, "{}", unknown_action.body);
+    has(&unknown_action, "Unknown action");
+    admin.get("/admin/tickets").await;
     has(
         &admin
             .post("/admin/tickets", "action=add&tickets=x%27%20OR%201%3D1")

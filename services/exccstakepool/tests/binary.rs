@@ -56,6 +56,7 @@ fn sample_checks_and_problems_are_listed_at_once() {
         .replace("fee_percent = 7.5", "fee_percent = 0")
         .replace("grpc = \"127.0.0.1:", "grpc = \"nowhere")
         .replace("url = \"sqlite://pool.db\"", "url = \"postgres://x\"")
+        .replace("header_timeout_secs = 10", "header_timeout_secs = 0")
         + "[smtp]\nhost = \"smtp.example.org\"\nsecurity = \"none\"\nuser = \"pool\"\nfrom = \"not an address\"\n";
     std::fs::write(&path, broken).unwrap();
     std::fs::set_permissions(
@@ -75,6 +76,7 @@ fn sample_checks_and_problems_are_listed_at_once() {
         "smtp.security: \"none\" sends passwords and links in clear text",
         "smtp: set both user and password_file, or neither",
         "smtp.from: \"not an address\" is not a sender address",
+        "limits.header_timeout_secs: must be at least 1 (seconds)",
     ] {
         assert!(out.contains(needle), "{needle:?} not in {out}");
     }

@@ -5,38 +5,40 @@
 
 mod common;
 
-use common::{Extras, FormClient, Served, chain, has, redirects_to, serve_pool};
+use common::{Extras, FormClient, has, redirects_to};
 use exccstakepool::db::sign_in_failures::MAX_FAILURES;
 use exccstakepool::rate_limit::Limits;
 use pool_tests::http::exchange;
 
-/// A sign-in attempt with a wrong password from `ip` (as the reverse proxy tells).
-async fn guess(b: &mut FormClient, ip: &str) -> pool_tests::http::Answer {
-    let form = format!("csrf_token={}&email=a%40example.org&password=guess", b.csrf);
-    let header = format!("X-Real-IP: {ip}");
-    b.send("POST", "/signin", &form, &[&header]).await
-}
-
-/// A pool behind a proxy that names the client in `X-Real-IP`, with small limits: 3 form
-/// posts and 4 API calls a minute.
-async fn proxied_pool(name: &str) -> Served {
-    let dir = pool_tests::test_dir(name);
-    let c = chain(dir.path()).await;
-    let limits = Limits {
-        form_posts_per_minute: 3,
-        api_requests_per_minute: 4,
-        real_ip_header: Some("X-Real-IP".into()),
-    };
+/// A served pool with these rate limits.
+async fn limited(name: &str, limits: Limits) -> common::Served {
     let extras = Extras {
         limits,
         ..Default::default()
     };
-    serve_pool(dir, c, extras).await
+    common::served_with(name, extras).await
+}
+
+/// A sign-in attempt with a wrong password from `ip` (as the reverse proxy tells).
+async fn guess(b: &mut FormClient, ip: &str) -> pool_tests::http::Answer {
+    guess_with(b, &format!("X-Real-IP: {ip}")).await
+}
+
+/// A sign-in attempt with a wrong password and the proxy's `header` line.
+async fn guess_with(b: &mut FormClient, header: &str) -> pool_tests::http::Answer {
+    let form = format!("csrf_token={}&email=a%40example.org&password=guess", b.csrf);
+    b.send("POST", "/signin", &form, &[header]).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn over_the_limit_a_client_waits_and_others_go_on() {
-    let s = proxied_pool("web-limits").await;
+    let limits = Limits {
+        form_posts_per_minute: 3,
+        api_requests_per_minute: 4,
+        real_ip_header: Some("X-Real-IP".into()),
+        ..Default::default()
+    };
+    let s = limited("web-limits", limits).await;
     let addr = s.addr;
 
     let mut b = FormClient::new(addr);
@@ -72,12 +74,59 @@ async fn over_the_limit_a_client_waits_and_others_go_on() {
     assert_eq!(api().await.unwrap().status, 429);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_a_proxy_a_client_cannot_pick_its_own_address() {
+    let limits = Limits {
+        form_posts_per_minute: 3,
+        real_ip_header: Some("X-Forwarded-For".into()),
+        ..Default::default()
+    };
+    let s = limited("web-limits-proxy", limits).await;
+    let mut b = FormClient::new(s.addr);
+    b.get("/signin").await;
+    // What the proxy appended counts; the entries before it are the client's own words.
+    async fn guess_as(b: &mut FormClient, forwarded: String) -> u16 {
+        guess_with(b, &format!("X-Forwarded-For: {forwarded}"))
+            .await
+            .status
+    }
+    // Three guesses pass, the fourth is refused: made-up first entries, and other
+    // addresses of one IPv6 /64, are one client.
+    type Forwarded = fn(u32) -> String;
+    let one_client: [(Forwarded, &str); 2] = [
+        (
+            |i| format!("198.51.100.{i}, 192.0.2.1"),
+            "a made-up first entry",
+        ),
+        (
+            |i| format!("2001:db8:1:2::{i:x}"),
+            "another address of the same /64",
+        ),
+    ];
+    for (forwarded, what) in one_client {
+        let statuses = [
+            guess_as(&mut b, forwarded(1)).await,
+            guess_as(&mut b, forwarded(2)).await,
+            guess_as(&mut b, forwarded(3)).await,
+            guess_as(&mut b, forwarded(0xfffe)).await,
+        ];
+        assert_eq!(statuses, [200, 200, 200, 429], "{what} lifted the limit");
+    }
+    assert_eq!(guess_as(&mut b, "2001:db8:1:3::1".into()).await, 200);
+}
+
 /// Review M6: guesses against one account from many client addresses (a botnet, or a
 /// proxy header the client writes) stop after [`MAX_FAILURES`]; even the right password
 /// waits then; another account is not affected.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_passwords_are_limited_per_account_from_any_address() {
-    let s = proxied_pool("web-account-throttle").await;
+    let limits = Limits {
+        form_posts_per_minute: 3,
+        api_requests_per_minute: 4,
+        real_ip_header: Some("X-Real-IP".into()),
+        ..Default::default()
+    };
+    let s = limited("web-account-throttle", limits).await;
     let mut b = FormClient::new(s.addr);
     // Every post from another client address.
     let mut clients = 0;

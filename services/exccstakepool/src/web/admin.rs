@@ -33,7 +33,7 @@ page_struct!(StatusPage, "admin_status.html" { nodes: Vec<NodeRow>, users: i64, 
 page_struct!(TicketsPage, "admin_tickets.html" { ignored: Vec<(String, String)>, added: Vec<(String, String, i64)>, ignored_error: String });
 
 /// The signed-in admin, a redirect to sign in, or 403.
-async fn admin(pool: &Pool, headers: &HeaderMap) -> Result<(Visit, User), Response> {
+pub(super) async fn admin(pool: &Pool, headers: &HeaderMap) -> Result<(Visit, User), Response> {
     let (v, u) = signed_in(pool, headers).await?;
     if !v.admin {
         tracing::warn!(user = u.id, "admin page refused");
@@ -176,7 +176,13 @@ pub async fn tickets_post(
         Some("remove") => low_fee::remove(&pool, u.id, &hashes)
             .await
             .map(|n| format!("{n} ticket(s) removed: the voting nodes no longer vote them.")),
-        _ => return bad_form(),
+        _ => {
+            return (
+                StatusCode::BAD_REQUEST,
+                "Unknown action: the form sends action=add or action=remove.",
+            )
+                .into_response();
+        }
     };
     let (message, class) = match outcome {
         Ok(m) => (m, OK),

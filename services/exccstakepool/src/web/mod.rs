@@ -7,12 +7,11 @@ mod admin;
 mod pool_pages;
 mod render;
 pub mod session;
+pub mod signed_in_posts;
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::http::{HeaderValue, header};
-use axum::response::Response;
 use axum::routing::{get, post};
 
 use crate::pool::Pool;
@@ -53,25 +52,4 @@ pub fn router(pool: Arc<Pool>) -> Router {
             get(admin::tickets).post(admin::tickets_post),
         )
         .with_state(pool)
-        .layer(axum::middleware::map_response(security_headers))
-}
-
-/// What every page tells the browser: no framing, no scripts or foreign resources (the pages
-/// have none), forms post only here, no sniffing, no caching (pages carry CSRF and API
-/// tokens), no referrer to other sites.
-async fn security_headers(mut r: Response) -> Response {
-    let h = r.headers_mut();
-    for (name, value) in [
-        (
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-        ),
-        (header::X_FRAME_OPTIONS, "DENY"),
-        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        (header::REFERRER_POLICY, "same-origin"),
-        (header::CACHE_CONTROL, "no-store"),
-    ] {
-        h.insert(name, HeaderValue::from_static(value));
-    }
-    r
 }

@@ -11,7 +11,8 @@ use exccstakepool::mail::{MailSettings, Mailer, Security};
 use exccstakepool::outbox::Outbox;
 use exccstakepool::pool::{Pool, PoolSettings};
 use exccstakepool::rate_limit::Limits;
-use exccstakepool::voting_nodes::{NodeAddress, NodeTls, VotingNodes};
+use exccstakepool::serve::ServerLimits;
+use exccstakepool::voting_nodes::{DEFAULT_DEADLINE, NodeAddress, NodeTls, VotingNodes};
 use pool_tests::http::{Answer, exchange};
 use pool_tests::simnet::{Daemon, start_node, start_pool_wallet, start_wallet};
 use pool_tests::smtp::MailSink;
@@ -71,6 +72,10 @@ pub struct Extras {
     pub api_secret: Option<Vec<u8>>,
     /// Default [`ADMIN`].
     pub admin_emails: Option<Vec<String>>,
+    pub server: ServerLimits,
+    /// Voting nodes (gRPC addresses, certificates naming "localhost") instead of the given
+    /// stakepoold; their versions are not checked at start.
+    pub nodes: Vec<SocketAddr>,
 }
 
 /// [`pool_for`] with a mail relay or other rate limits.
@@ -82,6 +87,8 @@ pub async fn pool_with(c: &Chain, spds: &[&Stakepoold], db_url: &str, extras: Ex
         max_users,
         api_secret,
         admin_emails,
+        server,
+        nodes,
     } = extras;
     let voting_xpub = c.wallet.ok_str("getmasterpubkey", json!(["default"])).await;
     let web = c.pki.ca.issue("web", &c.pki.dir);
@@ -91,15 +98,25 @@ pub async fn pool_with(c: &Chain, spds: &[&Stakepoold], db_url: &str, extras: Ex
         client_key_pem: std::fs::read(&web.key).unwrap(),
     };
     // Every test stakepoold's certificate names "localhost".
-    let nodes: Vec<NodeAddress> = spds
-        .iter()
-        .map(|s| NodeAddress {
+    let check = nodes.is_empty();
+    let grpc: Vec<String> = match check {
+        true => spds
+            .iter()
+            .map(|s| format!("127.0.0.1:{}", s.grpc_port))
+            .collect(),
+        false => nodes.iter().map(SocketAddr::to_string).collect(),
+    };
+    let nodes: Vec<NodeAddress> = grpc
+        .into_iter()
+        .map(|grpc| NodeAddress {
             name: "localhost".into(),
-            grpc: format!("127.0.0.1:{}", s.grpc_port),
+            grpc,
         })
         .collect();
-    let voting_nodes = VotingNodes::new(&nodes, &tls).unwrap();
-    voting_nodes.check_versions().await.unwrap();
+    let voting_nodes = VotingNodes::new(&nodes, &tls, DEFAULT_DEADLINE).unwrap();
+    if check {
+        voting_nodes.check_versions().await.unwrap();
+    }
     Arc::new(Pool {
         settings: PoolSettings {
             network: Network::Simnet,
@@ -113,6 +130,7 @@ pub async fn pool_with(c: &Chain, spds: &[&Stakepoold], db_url: &str, extras: Ex
             admin_emails: admin_emails.unwrap_or_else(|| vec![ADMIN.into()]),
             admins: Vec::new(),
             limits,
+            server,
             api_secret: api_secret.unwrap_or_else(|| SECRET.to_vec()),
         },
         db: Db::open(db_url).await.unwrap(),
@@ -135,9 +153,14 @@ pub struct Served {
 
 /// A fresh chain and the web service served in front of its stakepoold.
 pub async fn served(name: &str) -> Served {
+    served_with(name, Extras::default()).await
+}
+
+/// A fresh chain and the web service with `extras` served in front of its stakepoold.
+pub async fn served_with(name: &str, extras: Extras) -> Served {
     let dir = pool_tests::test_dir(name);
     let c = chain(dir.path()).await;
-    serve_pool(dir, c, Extras::default()).await
+    serve_pool(dir, c, extras).await
 }
 
 /// The web service with `extras` in front of `c`'s stakepoold, served.
@@ -148,13 +171,17 @@ pub async fn serve_pool(dir: tempfile::TempDir, c: Chain, extras: Extras) -> Ser
     Served { dir, c, pool, addr }
 }
 
-/// Serves the whole web service (API and pages) for `pool` on a free port.
+/// Serves the whole web service (API and pages) for `pool` on a free port, with the
+/// background health poll as the program runs it.
 pub async fn serve_app(pool: &Arc<Pool>) -> std::net::SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let app =
-        exccstakepool::app(Arc::clone(pool)).into_make_service_with_connect_info::<SocketAddr>();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    exccstakepool::health::spawn_poll(pool);
+    tokio::spawn(exccstakepool::serve::serve(
+        listener,
+        Arc::clone(pool),
+        std::future::pending(),
+    ));
     addr
 }
 
