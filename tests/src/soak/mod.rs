@@ -333,9 +333,16 @@ impl Soak {
     /// Mines `blocks` blocks after a fault on `host` began, watching its `/healthz`.
     async fn watch(&mut self, fault: &str, host: &str, at_block: u64, blocks: u64) -> FaultOutcome {
         let h = host.to_owned();
-        let detected = self
+        let mut detected = self
             .mine_watching(blocks.max(1), &|s: &Soak| !s.hosts.healthy(&h))
             .await;
+        // Blocks can come faster than stakepoold's health poll (2 s): the fault
+        // lasts at least one more poll before it ends.
+        let until = std::time::Instant::now() + Duration::from_secs(3);
+        while !detected && std::time::Instant::now() < until {
+            detected = !self.hosts.healthy(&h);
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
         FaultOutcome {
             fault: fault.into(),
             host: host.into(),
