@@ -168,9 +168,12 @@ async fn drive(opts: &Options, dir: &Path) -> anyhow::Result<()> {
 
     let mut tick = tokio::time::interval(Duration::from_secs(opts.block_secs));
     let mut mined = 0;
+    // One Ctrl-C listener for the whole run: a signal that arrives while a block is
+    // being mined is kept for the next turn, not lost.
+    let mut stop = std::pin::pin!(tokio::signal::ctrl_c());
     while opts.blocks.is_none_or(|n| mined < n) {
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => break,
+            _ = &mut stop => break,
             _ = tick.tick() => {
                 let (height, voted) = traffic.block(5).await;
                 mined += 1;

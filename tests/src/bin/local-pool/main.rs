@@ -62,7 +62,10 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--dir" => o.dir = Some(PathBuf::from(value("a directory")?)),
             "--block-secs" => o.block_secs = number(value("seconds")?)?.max(1),
             "--blocks" => o.blocks = Some(number(value("a number of blocks")?)?),
-            "-h" | "--help" => return Err(USAGE.to_owned()),
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
             other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
         }
     }

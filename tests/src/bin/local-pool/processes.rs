@@ -121,9 +121,12 @@ pub async fn run(opts: &Options) -> anyhow::Result<()> {
 
     let mut tick = tokio::time::interval(Duration::from_secs(block_secs));
     let mut mined = 0;
+    // One Ctrl-C listener for the whole run: a signal that arrives while a block is
+    // being mined is kept for the next turn, not lost.
+    let mut stop = std::pin::pin!(tokio::signal::ctrl_c());
     while opts.blocks.is_none_or(|n| mined < n) {
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => break,
+            _ = &mut stop => break,
             _ = tick.tick() => {
                 filler.prepare_block(&node).await;
                 // Give stakepoold a moment to vote the pool's winners, then mine.
