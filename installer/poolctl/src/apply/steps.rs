@@ -341,7 +341,7 @@ while [ $# -gt 0 ]; do cp -p -- "$1" "$previous/$2"; shift 2; done"#,
         cx.phase(
             "restore",
             &format!("restoring {} from {from}", r.what),
-            async { restore_from_peer(&cx).await },
+            async { restore_from_peer(&cx, &r.what).await },
         )
         .await?;
     }
@@ -537,7 +537,7 @@ async fn wallet_steps(cx: &Ctx<'_>, unlock: bool, sync: Option<u32>) -> Result<(
 }
 
 /// The restore phase: re-reads the host and its peers (a peer healthy now), then copies.
-async fn restore_from_peer(cx: &Ctx<'_>) -> Result<(), StepError> {
+async fn restore_from_peer(cx: &Ctx<'_>, planned: &str) -> Result<(), StepError> {
     let me = cx
         .reach
         .hosts
@@ -545,7 +545,7 @@ async fn restore_from_peer(cx: &Ctx<'_>) -> Result<(), StepError> {
         .position(|(n, _)| n == cx.name())
         .ok_or_else(|| cx.fail("restore", "the host is not in pool.toml's [[hosts]]"))?;
     let limit = Duration::from_secs(cx.config.health_timeout_secs);
-    let line = match restore::restore(cx.reach, me, cx.config.network, limit).await? {
+    let line = match restore::restore(cx.reach, me, planned, cx.config.network, limit).await? {
         Some(done) => done.to_string(),
         None => {
             "nothing to restore any more (the host holds what its healthy peers hold)".to_owned()

@@ -324,10 +324,12 @@ impl std::fmt::Display for Restored {
 }
 
 /// Restores host `me` from a healthy peer, waiting up to `limit` for the host's stakepoold
-/// to answer and for a healthy peer. `Ok(None)`: nothing (any more) to restore.
+/// to answer and for a healthy peer. `Ok(None)`: nothing (any more) to restore. `planned`
+/// is what the plan saw missing (named when no peer answers at all).
 pub async fn restore(
     reach: &Reach,
     me: usize,
+    planned: &str,
     network: Network,
     limit: Duration,
 ) -> Result<Option<Restored>, RestoreError> {
@@ -353,6 +355,29 @@ pub async fn restore(
     };
     let (peer, missing) = loop {
         let others = survey(reach).await;
+        let silent = others
+            .iter()
+            .enumerate()
+            .all(|(j, k)| j == me || k.is_err());
+        if silent {
+            // Every peer restarting (a parallel apply) or unreachable: wait for one.
+            if Instant::now() >= deadline {
+                return Err(RestoreError::NoHealthyPeer {
+                    host: host_name,
+                    missing: planned.to_owned(),
+                    peers: others
+                        .iter()
+                        .enumerate()
+                        .filter(|(j, _)| *j != me)
+                        .map(|(j, k)| {
+                            format!("{}: {}", names[j], k.as_ref().err().map_or("", |e| e))
+                        })
+                        .collect(),
+                });
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            continue;
+        }
         match choose(me, &host, &names, &others) {
             Choice::Nothing => return Ok(None),
             Choice::From { peer, missing } => break (peer, missing),
