@@ -9,7 +9,7 @@ pub mod v1 {
 
 /// The API version this build speaks.
 pub const API_MAJOR: u32 = 1;
-pub const API_MINOR: u32 = 0;
+pub const API_MINOR: u32 = 1;
 pub const API_PATCH: u32 = 0;
 
 /// The version response a server built from this crate returns.

@@ -55,9 +55,19 @@ async fn serves_the_api_and_reports_unhealthy_while_node_and_wallet_are_down() {
         vote_bits: 1,
         vote_bits_version: 10,
     };
-    api.set_user_voting_prefs(pb::SetUserVotingPrefsRequest { users: vec![prefs] })
+    api.set_user_voting_prefs(pb::SetUserVotingPrefsRequest {
+        users: vec![prefs.clone()],
+    })
+    .await
+    .unwrap();
+    // Read back as set (what poolctl copies to a rebuilt node).
+    let held = api
+        .get_user_voting_prefs(pb::GetUserVotingPrefsRequest {})
         .await
-        .unwrap();
+        .unwrap()
+        .into_inner()
+        .users;
+    assert_eq!(held, [prefs]);
     let live = api
         .get_live_tickets(pb::GetLiveTicketsRequest {})
         .await

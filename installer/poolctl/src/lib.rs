@@ -12,6 +12,7 @@ pub mod host;
 pub mod lab;
 pub mod plan;
 pub mod progress;
+pub mod restore;
 pub mod runtime;
 pub mod status;
 pub mod upgrade;

@@ -156,6 +156,24 @@ impl StakepooldService for Api {
         Ok(Response::new(pb::UpdateUserVotingPrefsResponse {}))
     }
 
+    async fn get_user_voting_prefs(
+        &self,
+        _: Request<pb::GetUserVotingPrefsRequest>,
+    ) -> Reply<pb::GetUserVotingPrefsResponse> {
+        let prefs = self.0.prefs.read().expect("prefs lock");
+        let mut users: Vec<pb::UserVotingPrefs> = prefs
+            .iter()
+            .map(|(address, p)| pb::UserVotingPrefs {
+                user_id: p.user_id,
+                multisig_address: address.clone(),
+                vote_bits: u32::from(p.vote_bits),
+                vote_bits_version: p.vote_bits_version,
+            })
+            .collect();
+        users.sort_by_key(|u| u.user_id);
+        Ok(Response::new(pb::GetUserVotingPrefsResponse { users }))
+    }
+
     async fn set_added_low_fee_tickets(
         &self,
         req: Request<pb::SetAddedLowFeeTicketsRequest>,
@@ -261,6 +279,7 @@ impl StakepooldService for Api {
             is_valid: r.isvalid,
             is_mine: r.ismine,
             pubkey_addr: r.pubkeyaddr,
+            redeem_script: if r.isscript { r.hex } else { String::new() },
         }))
     }
 
@@ -328,6 +347,11 @@ impl StakepooldService for Api {
                 .map_err(rpc_status)?;
         }
         self.0.refresh_pool_scripts().await.map_err(rpc_status)?;
+        // The rescan found the scripts' tickets in the wallet: rebuild the ticket list
+        // (the health poller does it shortly; winners wait for it).
+        if n > 0 {
+            self.0.request_resync();
+        }
         tracing::info!(scripts = n, rescan_from = from, "imported missing scripts");
         Ok(Response::new(pb::ImportMissingScriptsResponse {}))
     }

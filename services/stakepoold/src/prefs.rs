@@ -60,6 +60,11 @@ impl PrefsBook {
         self.users.keys()
     }
 
+    /// Every user's multisig address and preferences.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &UserPrefs)> {
+        self.users.iter()
+    }
+
     pub fn get(&self, multisig_address: &str) -> Option<&UserPrefs> {
         self.users.get(multisig_address)
     }

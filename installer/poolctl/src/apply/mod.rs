@@ -101,6 +101,8 @@ pub async fn apply(pool_toml: &Path, options: &ApplyOptions) -> Result<ApplyRepo
         sync_cold_wallet(&prepared.config, c, &journal, &progress).await?;
     }
 
+    let reach =
+        Arc::new(crate::restore::Reach::new(&prepared.config, &hosts).map_err(PlanError::from)?);
     let config = Arc::new(prepared.config);
     let journal = Arc::new(journal);
     let progress = Arc::new(progress);
@@ -109,14 +111,14 @@ pub async fn apply(pool_toml: &Path, options: &ApplyOptions) -> Result<ApplyRepo
         if plan.is_empty() {
             continue;
         }
-        let (ssh, plan) = (Arc::clone(ssh), plan.clone());
+        let (ssh, plan, reach) = (Arc::clone(ssh), plan.clone(), Arc::clone(&reach));
         let (config, journal, progress) = (
             Arc::clone(&config),
             Arc::clone(&journal),
             Arc::clone(&progress),
         );
         tasks.spawn(async move {
-            let r = steps::apply_host(&ssh, &plan, &config, &journal, &progress).await;
+            let r = steps::apply_host(&ssh, &reach, &plan, &config, &journal, &progress).await;
             if r.is_ok() {
                 progress.line(&plan.desired.host.name, "done: healthy");
             }

@@ -15,6 +15,7 @@ use crate::runtime::{WalletLink, health};
 
 use super::journal::Journal;
 use crate::progress::Progress;
+use crate::restore::{self, Reach};
 
 /// How long a started wallet may take to answer RPC.
 pub const WALLET_TIMEOUT: Duration = Duration::from_secs(60);
@@ -24,6 +25,8 @@ pub const WALLET_TIMEOUT: Duration = Duration::from_secs(60);
 pub enum StepError {
     #[error(transparent)]
     Host(#[from] HostError),
+    #[error(transparent)]
+    Restore(#[from] crate::restore::RestoreError),
     #[error("{host}: {step}: {reason}")]
     Failed {
         host: String,
@@ -34,6 +37,7 @@ pub enum StepError {
 
 struct Ctx<'a> {
     ssh: &'a Arc<SshHost>,
+    reach: &'a Reach,
     plan: &'a HostPlan,
     config: &'a PoolConfig,
     journal: &'a Journal,
@@ -86,9 +90,10 @@ fn previous_name(path: &str) -> String {
     path.trim_start_matches('/').replace('/', "%")
 }
 
-/// Applies `plan` on `ssh`.
+/// Applies `plan` on `ssh`; `reach` leads to every host's stakepoold (for a restore).
 pub async fn apply_host(
     ssh: &Arc<SshHost>,
+    reach: &Reach,
     plan: &HostPlan,
     config: &PoolConfig,
     journal: &Journal,
@@ -96,6 +101,7 @@ pub async fn apply_host(
 ) -> Result<(), StepError> {
     let cx = Ctx {
         ssh,
+        reach,
         plan,
         config,
         journal,
@@ -327,6 +333,19 @@ while [ $# -gt 0 ]; do cp -p -- "$1" "$previous/$2"; shift 2; done"#,
         wallet_steps(&cx, unlock, sync).await?;
     }
 
+    if let Some(r) = changes.iter().find_map(|c| match c {
+        Change::Restore(r) => Some(r),
+        _ => None,
+    }) {
+        let from = r.from.as_deref().unwrap_or("a healthy peer");
+        cx.phase(
+            "restore",
+            &format!("restoring {} from {from}", r.what),
+            async { restore_from_peer(&cx, &r.what).await },
+        )
+        .await?;
+    }
+
     if !changes.is_empty() {
         cx.phase("health", "waiting for stakepoold /healthz", async {
             wait_healthy(&cx).await
@@ -514,6 +533,25 @@ async fn wallet_steps(cx: &Ctx<'_>, unlock: bool, sync: Option<u32>) -> Result<(
         )
         .await?;
     }
+    Ok(())
+}
+
+/// The restore phase: re-reads the host and its peers (a peer healthy now), then copies.
+async fn restore_from_peer(cx: &Ctx<'_>, planned: &str) -> Result<(), StepError> {
+    let me = cx
+        .reach
+        .hosts
+        .iter()
+        .position(|(n, _)| n == cx.name())
+        .ok_or_else(|| cx.fail("restore", "the host is not in pool.toml's [[hosts]]"))?;
+    let limit = Duration::from_secs(cx.config.health_timeout_secs);
+    let line = match restore::restore(cx.reach, me, planned, cx.config.network, limit).await? {
+        Some(done) => done.to_string(),
+        None => {
+            "nothing to restore any more (the host holds what its healthy peers hold)".to_owned()
+        }
+    };
+    cx.progress.line(cx.name(), &line);
     Ok(())
 }
 

@@ -52,6 +52,9 @@ pub enum Change {
         now: Option<u32>,
         to: u32,
     },
+    /// Once the services run, before the health wait: the users' scripts (one rescan),
+    /// preferences and admin-added low-fee tickets the host lacks, from a healthy peer.
+    Restore(crate::restore::RestorePlan),
     /// Once the wallet exists and the host is healthy: exccwallet.conf without `privpass`
     /// (no restart), the seed file and any previous copies of either removed.
     ForgetWalletSecrets,

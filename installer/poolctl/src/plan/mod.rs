@@ -186,7 +186,7 @@ pub async fn observe(
     Ok(Observed { facts, wallet })
 }
 
-/// Plans every host in parallel.
+/// Plans every host in parallel, then the restores (from healthy peers) a host needs.
 pub async fn plan_all(
     prepared: &Prepared,
     hosts: &[Arc<SshHost>],
@@ -199,11 +199,16 @@ pub async fn plan_all(
             let observed = observe(ssh, &desired, &config).await;
             (
                 i,
-                observed.map(|o| diff::diff(&desired, &o.facts, o.wallet.as_ref())),
+                observed.map(|o| {
+                    (
+                        diff::diff(&desired, &o.facts, o.wallet.as_ref()),
+                        o.facts.wallet_files.is_empty(),
+                    )
+                }),
             )
         });
     }
-    let mut plans: Vec<Option<HostPlan>> = vec![None; hosts.len()];
+    let mut plans: Vec<Option<(HostPlan, bool)>> = vec![None; hosts.len()];
     let mut errors = Vec::new();
     while let Some(joined) = tasks.join_next().await {
         let (i, result) = joined.expect("plan task panicked");
@@ -219,5 +224,34 @@ pub async fn plan_all(
             .expect("min exists");
         return Err(e);
     }
-    Ok(plans.into_iter().map(|p| p.expect("planned")).collect())
+    let (mut plans, new_wallet): (Vec<HostPlan>, Vec<bool>) =
+        plans.into_iter().map(|p| p.expect("planned")).unzip();
+    let reach = crate::restore::Reach::new(&prepared.config, hosts)?;
+    add_restores(&reach, &mut plans, &new_wallet).await;
+    Ok(plans)
+}
+
+/// Adds [`Change::Restore`] to the plans of hosts that lack what a healthy peer holds
+/// (`new_wallet`: the host's wallet is created by this apply, i.e. it was rebuilt).
+pub async fn add_restores(
+    reach: &crate::restore::Reach,
+    plans: &mut [HostPlan],
+    new_wallet: &[bool],
+) {
+    use crate::restore::{plan_restores, survey};
+    let names: Vec<String> = reach.hosts.iter().map(|(n, _)| n.clone()).collect();
+    let survey = survey(reach).await;
+    for (plan, restore) in plans
+        .iter_mut()
+        .zip(plan_restores(&names, &survey, new_wallet))
+    {
+        if let Some(r) = restore {
+            let at = plan
+                .changes
+                .iter()
+                .position(|c| matches!(c, Change::ForgetWalletSecrets))
+                .unwrap_or(plan.changes.len());
+            plan.changes.insert(at, Change::Restore(r));
+        }
+    }
 }

@@ -80,6 +80,20 @@ pub fn describe(change: &Change) -> String {
         Change::Start(s) => format!("* start {s}"),
         Change::UnlockWallet => "* unlock the voting wallet (walletpassphrase)".to_owned(),
         Change::ForgetWalletSecrets => "* remove the wallet seed and privpass from the host now that the wallet exists (unlocked over RPC only)".to_owned(),
+        Change::Restore(r) => {
+            let what = if r.host_known {
+                r.what.clone()
+            } else {
+                format!("{} (all it holds: this host's stakepoold is new)", r.what)
+            };
+            match &r.from {
+                Some(peer) => format!("+ restore {what} from {peer} (scripts imported with one rescan)"),
+                None => format!(
+                    "+ restore {what}; no other host is healthy to copy from now ({}): apply waits for one",
+                    r.peers.join("; ")
+                ),
+            }
+        }
         Change::SyncAddresses { now, to } => format!(
             "* sync the voting account's addresses: accountsyncaddressindex default 0 {to}{}",
             now.map(|n| format!(" (now {n})")).unwrap_or_default()

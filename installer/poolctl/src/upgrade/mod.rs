@@ -133,6 +133,19 @@ pub async fn upgrade(
         );
         observed.push((o.facts, p));
     }
+    // A host rebuilt empty gets the users' scripts and preferences from a healthy peer.
+    let reach = crate::restore::Reach::new(&prepared.config, &hosts).map_err(PlanError::from)?;
+    {
+        let new_wallet: Vec<bool> = observed
+            .iter()
+            .map(|(f, _)| f.wallet_files.is_empty())
+            .collect();
+        let mut plans: Vec<HostPlan> = observed.iter().map(|(_, p)| p.clone()).collect();
+        plan::add_restores(&reach, &mut plans, &new_wallet).await;
+        for ((_, p), with) in observed.iter_mut().zip(plans) {
+            *p = with;
+        }
+    }
 
     let original = prepared.config.clone();
     let mut forward = prepared.config;
@@ -148,7 +161,7 @@ pub async fn upgrade(
             let name = plan.desired.host.name.clone();
             gate(i, &hosts, &observed, &progress).await?;
             progress.line(&name, "upgrading (other hosts healthy)");
-            match steps::apply_host(&hosts[i], plan, &forward, &journal, &progress).await {
+            match steps::apply_host(&hosts[i], &reach, plan, &forward, &journal, &progress).await {
                 Ok(()) => {
                     progress.line(&name, "upgraded: healthy");
                     upgraded.push(name);
@@ -169,11 +182,14 @@ pub async fn upgrade(
                         }
                         StepError::Failed { step, reason, .. } => format!("{step}: {reason}"),
                         StepError::Host(h) => h.to_string(),
+                        StepError::Restore(r) => r.to_string(),
                     };
                     progress.line(&name, &format!("FAILED: {check}; rolling back"));
                     journal.record(&name, "upgrade", "failed", &check);
-                    return match rollback(&hosts[i], plan, facts, &original, &journal, &progress)
-                        .await
+                    return match rollback(
+                        &hosts[i], &reach, plan, facts, &original, &journal, &progress,
+                    )
+                    .await
                     {
                         Ok(()) => {
                             // The rollback's own steps ended the journal with `done ok`.
@@ -282,6 +298,7 @@ fn meta_triple(path: &str, was: &plan::facts::Meta) -> [String; 3] {
 /// restarted and waits for health (pool.toml's timeout).
 async fn rollback(
     ssh: &Arc<SshHost>,
+    reach: &crate::restore::Reach,
     plan: &HostPlan,
     facts: &plan::Facts,
     config: &PoolConfig,
@@ -356,7 +373,7 @@ async fn rollback(
         desired: plan.desired.clone(),
         changes,
     };
-    steps::apply_host(ssh, &back, config, journal, progress)
+    steps::apply_host(ssh, reach, &back, config, journal, progress)
         .await
         .map_err(|e| e.to_string())?;
     check_now(ssh, plan.desired.health_port).await

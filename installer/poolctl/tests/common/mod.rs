@@ -3,6 +3,8 @@
 //! running a script on a lab host. Each test binary uses a subset.
 #![allow(dead_code)]
 
+pub mod voting;
+
 use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Instant;
