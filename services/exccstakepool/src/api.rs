@@ -138,7 +138,16 @@ async fn dispatch(
     if !known_version {
         return unknown(StatusCode::NOT_FOUND);
     }
-    // Parameters: the query string, overridden by a form-encoded body.
+    // Parameters: the query string, overridden by a form-encoded body. Any other body
+    // (JSON, multipart) is refused rather than silently ignored.
+    if !body.trim().is_empty() && !form_encoded(&headers) {
+        return Reply {
+            http: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            code: code::INVALID_ARGUMENT,
+            message: "send the parameters form-encoded (Content-Type: application/x-www-form-urlencoded) or in the query string".to_owned(),
+            data: None,
+        };
+    }
     let mut params = query;
     params.extend(form_pairs(&body));
     let user = api_user(&pool.db, &pool.settings.api_secret, &headers).await;
@@ -159,6 +168,18 @@ impl Reply {
         }
         self
     }
+}
+
+/// True when the request says its body is `application/x-www-form-urlencoded`.
+fn form_encoded(headers: &HeaderMap) -> bool {
+    headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|t| {
+            t.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        })
 }
 
 /// `a=1&b=2` pairs (percent-decoded); malformed pairs are skipped.

@@ -203,6 +203,19 @@ async fn scenario(c: &Chain, db_url: &str) {
         outcome(&r),
         (3, "voting error - unable to convert votebits to uint16")
     );
+    // A JSON body is refused with what to send instead, not read as "no parameters".
+    let auth = format!("Authorization: Bearer {}", tok.unwrap());
+    let (status, body) = request(
+        addr,
+        "POST",
+        "/api/v2/voting",
+        &["Content-Type: application/json", &auth],
+        "{\"VoteBits\": 1}",
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, 415, "{body}");
+    assert!(body.contains("application/x-www-form-urlencoded"), "{body}");
     let r = call(addr, "POST", "/api/v2/voting", tok, "VoteBits=1").await;
     assert_eq!(outcome(&r), (0, "successfully updated voting preferences"));
     let version = pool
