@@ -204,7 +204,7 @@ async fn scenario(c: &Chain, db_url: &str) {
         (3, "voting error - unable to convert votebits to uint16")
     );
     // A JSON body is refused with what to send instead, not read as "no parameters".
-    let auth = format!("Authorization: Bearer {}", tok.unwrap());
+    let auth = format!("Authorization: Bearer {t}");
     let (status, body) = request(
         addr,
         "POST",
