@@ -1,11 +1,11 @@
 //! Talking to the running daemons of a host through its SSH connection: stakepoold's
-//! `/healthz` over a `direct-tcpip` channel, and the voting wallet's JSON-RPC (with the pool's
-//! `excc-rpc` client) over a local forward. Both listen only on the host's loopback.
+//! `/healthz` over a `direct-tcpip` channel, and the voting wallet's and exccd's JSON-RPC (with
+//! the pool's `excc-rpc` client) over local forwards. All listen only on the host's loopback.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use excc_rpc::{ClientConfig, PinnedCert, WalletClient};
+use excc_rpc::{ClientConfig, NodeClient, PinnedCert, WalletClient};
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -82,6 +82,24 @@ fn parse_health(reply: &[u8]) -> Result<Health, String> {
     serde_json::from_str(body).map_err(|e| format!("/healthz body: {e}"))
 }
 
+/// A client configuration for the RPC server on the host's `127.0.0.1:port`, reached through
+/// a local forward over the host's SSH connection, its certificate pinned to `cert_pem`.
+async fn forwarded(
+    ssh: Arc<SshHost>,
+    port: u16,
+    user: &str,
+    password: &Secret,
+    (cert_pem, what): (&str, &str),
+) -> Result<(ClientConfig, LocalForward), String> {
+    let forward = forward_local(ssh, "127.0.0.1", port)
+        .await
+        .map_err(|e| e.to_string())?;
+    let cert = PinnedCert::from_pem(cert_pem.as_bytes(), what).map_err(|e| e.to_string())?;
+    let cfg = ClientConfig::new(forward.addr().to_string(), user, password.expose(), cert)
+        .with_timeout(CALL_TIMEOUT);
+    Ok((cfg, forward))
+}
+
 /// A wallet RPC client whose connection runs through the host's SSH connection.
 pub struct WalletLink {
     pub client: WalletClient,
@@ -89,26 +107,58 @@ pub struct WalletLink {
 }
 
 impl WalletLink {
+    /// The voting wallet as planned.
     pub async fn open(
         ssh: Arc<SshHost>,
         wallet: &WalletRes,
         password: &Secret,
     ) -> Result<WalletLink, String> {
-        let forward = forward_local(ssh, "127.0.0.1", wallet.rpc_port)
-            .await
-            .map_err(|e| e.to_string())?;
-        let cert =
-            PinnedCert::from_pem(wallet.cert_pem.as_bytes(), "the pool CA's exccwallet cert")
-                .map_err(|e| e.to_string())?;
-        let cfg = ClientConfig::new(
-            forward.addr().to_string(),
+        Self::connect(
+            ssh,
+            wallet.rpc_port,
             &wallet.rpc_user,
-            password.expose(),
-            cert,
+            password,
+            &wallet.cert_pem,
         )
-        .with_timeout(CALL_TIMEOUT);
+        .await
+    }
+
+    /// exccwallet on the host's `127.0.0.1:port`, its certificate pinned to `cert_pem`.
+    pub async fn connect(
+        ssh: Arc<SshHost>,
+        port: u16,
+        user: &str,
+        password: &Secret,
+        cert_pem: &str,
+    ) -> Result<WalletLink, String> {
+        let cert = (cert_pem, "the pool CA's exccwallet cert");
+        let (cfg, forward) = forwarded(ssh, port, user, password, cert).await?;
         Ok(WalletLink {
             client: WalletClient::new(cfg),
+            _forward: forward,
+        })
+    }
+}
+
+/// An exccd RPC client whose connection runs through the host's SSH connection.
+pub struct NodeLink {
+    pub client: NodeClient,
+    _forward: LocalForward,
+}
+
+impl NodeLink {
+    /// exccd on the host's `127.0.0.1:port`, its certificate pinned to `cert_pem`.
+    pub async fn open(
+        ssh: Arc<SshHost>,
+        port: u16,
+        user: &str,
+        password: &Secret,
+        cert_pem: &str,
+    ) -> Result<NodeLink, String> {
+        let cert = (cert_pem, "the pool CA's exccd cert");
+        let (cfg, forward) = forwarded(ssh, port, user, password, cert).await?;
+        Ok(NodeLink {
+            client: NodeClient::new(cfg),
             _forward: forward,
         })
     }

@@ -47,11 +47,17 @@ impl Vote {
         }
         let bits = &bits.pk_script;
         let pushed = usize::from(*bits.get(1).unwrap_or(&0));
-        if bits.first() != Some(&OP_RETURN) || !(2..=75).contains(&pushed) || bits.len() != pushed + 2
+        if bits.first() != Some(&OP_RETURN)
+            || !(2..=75).contains(&pushed)
+            || bits.len() != pushed + 2
         {
             return Err(not_a_vote("output 1 is not OP_RETURN <vote bits>"));
         }
-        if payouts.is_empty() || payouts.iter().any(|o| o.pk_script.first() != Some(&OP_SSGEN)) {
+        if payouts.is_empty()
+            || payouts
+                .iter()
+                .any(|o| o.pk_script.first() != Some(&OP_SSGEN))
+        {
             return Err(not_a_vote("outputs 2.. are not OP_SSGEN payouts"));
         }
         let le32 = |b: &[u8]| u32::from_le_bytes([b[0], b[1], b[2], b[3]]);

@@ -1,6 +1,7 @@
 //! One file per subcommand.
 
 mod apply;
+mod audit;
 mod key;
 mod lab;
 mod plan;
@@ -9,7 +10,7 @@ mod upgrade;
 
 use std::io::Write;
 
-use crate::cli::Command;
+use crate::cli::{AuditCommand, Command};
 
 /// Runs `command`; `Ok` carries the exit status (plan: 2 when there are changes).
 pub fn run(command: Command, out: &mut impl Write) -> anyhow::Result<u8> {
@@ -22,6 +23,12 @@ pub fn run(command: Command, out: &mut impl Write) -> anyhow::Result<u8> {
             health_timeout,
         } => upgrade::run(pool, quiet, health_timeout, out).map(|()| 0),
         Command::Status { file, json } => status::run(&file, json, out),
+        Command::Audit(AuditCommand::Votes {
+            file,
+            from,
+            to,
+            json,
+        }) => audit::votes(&file, poolctl::audit::HeightRange { from, to }, json, out),
         Command::Key(cmd) => key::run(cmd, out).map(|()| 0),
         Command::Lab(cmd) => lab::run(cmd, out).map(|()| 0),
     }

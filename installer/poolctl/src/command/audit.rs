@@ -1,0 +1,43 @@
+//! `poolctl audit votes -f pool.toml [--from H] [--to H] [--json]`: one line (or JSON object)
+//! per pool ticket that won in the range, then the summary; exit 1 on any missed pool vote
+//! or bit mismatch.
+
+use std::io::Write;
+use std::path::Path;
+
+use poolctl::audit::HeightRange;
+use poolctl::audit::hosts::audit_pool;
+use poolctl::config::PoolConfig;
+
+pub fn votes(
+    file: &Path,
+    range: HeightRange,
+    json: bool,
+    out: &mut impl Write,
+) -> anyhow::Result<u8> {
+    let config = PoolConfig::load(file)?;
+    let (report, through) = super::runtime()?.block_on(audit_pool(&config, range))?;
+    if json {
+        for t in &report.tickets {
+            writeln!(out, "{}", serde_json::to_string(t)?)?;
+        }
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string(
+                &serde_json::json!({ "summary": report.summary, "range": report.range, "read_through": through })
+            )?
+        )?;
+    } else {
+        writeln!(
+            out,
+            "chain and wallet read through {through}; journals of {} hosts",
+            config.hosts.len()
+        )?;
+        for t in &report.tickets {
+            writeln!(out, "{}", t.line())?;
+        }
+        writeln!(out, "{}", report.summary_line())?;
+    }
+    Ok(if report.clean() { 0 } else { 1 })
+}
