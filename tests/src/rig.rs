@@ -6,6 +6,8 @@
 
 use std::path::Path;
 
+use excc_rpc::{NodeClient, WalletClient};
+use poolctl::audit::{HeightRange, HostJournal, Report};
 use serde_json::json;
 use stakepoold_proto::v1 as pb;
 
@@ -165,6 +167,22 @@ impl Rig {
     pub fn node(&self) -> &Daemon {
         &self.traffic.node
     }
+
+    /// `poolctl audit votes` of this chain over `range`: the facts read through this
+    /// node and voting wallet, checked against `journals`.
+    pub async fn audit(&self, journals: &[HostJournal], range: HeightRange) -> Report {
+        let node = NodeClient::new(self.node().client_config());
+        let wallet = WalletClient::new(self.wallet.client_config());
+        poolctl::audit::audit_chain(&node, &wallet, journals, range)
+            .await
+            .expect("the audit reads the chain")
+    }
+}
+
+/// A stakepoold's vote journal as `poolctl audit votes` reads it, under the host name `host`.
+pub fn host_journal(spd: &Stakepoold, host: &str) -> HostJournal {
+    let path = spd.dir.join("state").join("votes.jsonl");
+    HostJournal::parse(host, &std::fs::read_to_string(path).unwrap_or_default())
 }
 
 /// A Prometheus series of a stakepoold's `/metrics` (0 when absent).

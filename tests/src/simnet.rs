@@ -113,6 +113,13 @@ impl Daemon {
         self.wait_ready().await;
     }
 
+    /// A client configuration for this daemon (for the typed `NodeClient`/`WalletClient`).
+    pub fn client_config(&self) -> ClientConfig {
+        let cert = PinnedCert::from_pem_file(&self.cert)
+            .unwrap_or_else(|e| panic!("{}'s rpc.cert: {e}", self.name));
+        ClientConfig::new(&self.addr, &self.user, &self.pass, cert)
+    }
+
     pub async fn call(&self, method: &str, params: Value) -> Result<Value, excc_rpc::Error> {
         self.rpc
             .call_raw(method, params.as_array().cloned().unwrap_or_default())

@@ -1,0 +1,262 @@
+//! `poolctl audit votes` against a real chain (the simulator) and the journals of real
+//! stakepoolds: a clean run, real misses (the wallet locked while pool tickets win) and
+//! real bit mismatches (a second voting node that was never sent the users' preferences).
+
+use std::collections::{HashMap, HashSet};
+
+use excc_chain::ChainHash;
+use pool_tests::rig::{Rig, RigOptions, host_journal, journal};
+use pool_tests::traffic::SVH;
+use pool_tests::wait_for;
+use poolctl::audit::{BitsCheck, HeightRange, Verdict};
+use serde_json::json;
+
+const ALL: HeightRange = HeightRange {
+    from: None,
+    to: None,
+};
+
+/// Mines until pool tickets have won in `wins` more blocks.
+async fn pool_wins(rig: &mut Rig, wins: usize) {
+    let mut seen = 0;
+    while seen < wins {
+        let (_, n) = rig.traffic.block(2).await;
+        seen += usize::from(n > 0);
+    }
+}
+
+/// Pool tickets that won in the blocks mined so far (their votes, or misses, are in).
+fn pool_winners(rig: &Rig) -> usize {
+    rig.traffic.pool_winners.iter().map(|(_, n)| n).sum()
+}
+
+/// The vote bits the rig's user with this multisig address chose.
+fn owner_bits(rig: &Rig, address: &str) -> u16 {
+    rig.users
+        .iter()
+        .find(|u| u.multisig == address)
+        .unwrap_or_else(|| panic!("{address} is not a pool user"))
+        .vote_bits
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_pool_winner_is_voted_with_its_owners_preference() {
+    let dir = pool_tests::test_dir("audit-clean");
+    let mut rig = Rig::start(dir.path(), RigOptions::default()).await;
+    rig.traffic.to_pool_voting(2, 4).await;
+    let journals = [host_journal(&rig.spd, "voting1")];
+    let report = rig.audit(&journals, ALL).await;
+    eprintln!("{}", report.summary_line());
+
+    assert!(report.clean(), "{}", report.summary_line());
+    let s = &report.summary;
+    assert_eq!(s.pool_winners, pool_winners(&rig));
+    assert!(s.pool_winners >= 4);
+    assert_eq!((s.voted, s.missed, s.revoked), (s.pool_winners, 0, 0));
+    assert_eq!(s.bit_mismatches, 0);
+    for t in &report.tickets {
+        let Verdict::Voted {
+            vote_bits,
+            vote_version,
+            voted_by,
+            bits,
+            ..
+        } = &t.verdict
+        else {
+            panic!("not voted: {}", t.line());
+        };
+        assert_eq!(*vote_bits, owner_bits(&rig, &t.address), "{}", t.line());
+        assert_eq!(*vote_version, 10, "{}", t.line());
+        assert_eq!(voted_by.as_deref(), Some("voting1"), "{}", t.line());
+        assert_eq!(bits, &BitsCheck::Match, "{}", t.line());
+    }
+
+    // A range keeps exactly the winners of its heights.
+    let heights: Vec<u32> = report.tickets.iter().filter_map(|t| t.height).collect();
+    let (from, to) = (heights[1], heights[heights.len() - 2]);
+    let part = rig
+        .audit(
+            &journals,
+            HeightRange {
+                from: Some(from),
+                to: Some(to),
+            },
+        )
+        .await;
+    let expected = heights.iter().filter(|h| (from..=to).contains(*h)).count();
+    assert_eq!(part.tickets.len(), expected);
+    assert!(
+        part.tickets
+            .iter()
+            .all(|t| t.height.is_some_and(|h| (from..=to).contains(&h)))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn winners_missed_while_the_wallet_was_locked_are_reported_with_the_cause() {
+    let dir = pool_tests::test_dir("audit-locked");
+    let mut rig = Rig::start(dir.path(), RigOptions::default()).await;
+    // Stakers outside the pool keep the live pool full (the filler's steady schedule) and
+    // the pool buys one ticket a block, so pool tickets are a minority of each block's
+    // winners and blocks can be mined without their votes.
+    loop {
+        let height = rig.node().ok("getblockcount", json!([])).await;
+        let height = height.as_u64().unwrap();
+        if height >= SVH + 20 {
+            break;
+        }
+        rig.traffic.block(u64::from(height >= SVH)).await;
+    }
+    // Pool tickets win in blocks mined while the wallet is locked. Should most of a tip's
+    // winners be the pool's, the block cannot be mined without their votes: then the
+    // wallet is unlocked and stakepoold restarted (it may have given them up already; at
+    // start it asks exccd for the tip's winners again), the block mined, and the lock
+    // goes on.
+    let journals = |rig: &Rig| [host_journal(&rig.spd, "voting1")];
+    for _ in 0..40 {
+        let s = rig.audit(&journals(&rig), ALL).await.summary;
+        if s.missed + s.revoked >= 2 {
+            break;
+        }
+        rig.wallet.ok("walletlock", json!([])).await;
+        if let Err(refused) = rig.traffic.try_block(1).await {
+            eprintln!("{}: voting this block", refused.error);
+            rig.wallet
+                .ok("walletpassphrase", json!(["password", 0]))
+                .await;
+            rig.spd.restart().await;
+            rig.traffic.mine_refused(refused).await;
+        }
+    }
+    rig.wallet
+        .ok("walletpassphrase", json!(["password", 0]))
+        .await;
+    wait_for(20, "healthy after unlock", || async {
+        (rig.spd.health().await["healthy"] == json!(true)).then_some(())
+    })
+    .await;
+    // Two more blocks: the misses are revoked, the winners after the unlock voted.
+    pool_wins(&mut rig, 1).await;
+    rig.traffic.block(0).await;
+
+    let report = rig.audit(&[host_journal(&rig.spd, "voting1")], ALL).await;
+    eprintln!("{}", report.summary_line());
+    let s = &report.summary;
+    assert!(!report.clean());
+    assert!(s.missed + s.revoked >= 1, "{}", report.summary_line());
+    assert_eq!(s.voted + s.missed + s.revoked, pool_winners(&rig));
+    assert_eq!(s.bit_mismatches, 0);
+
+    // Every winner stakepoold gave up on (and did not vote after a restart) is a miss in
+    // the chain, explained by the lock.
+    let voted: HashSet<ChainHash> = report
+        .tickets
+        .iter()
+        .filter(|t| matches!(t.verdict, Verdict::Voted { .. }))
+        .map(|t| t.ticket)
+        .collect();
+    let given_up: HashMap<ChainHash, u32> = journal(&rig.spd)
+        .iter()
+        .filter(|e| e["kind"] == "not_voted")
+        .map(|e| {
+            let ticket = e["ticket"].as_str().unwrap().parse().unwrap();
+            (ticket, e["height"].as_u64().unwrap() as u32)
+        })
+        .filter(|(t, _)| !voted.contains(t))
+        .collect();
+    assert!(!given_up.is_empty());
+    let mut missed = HashSet::new();
+    for t in &report.tickets {
+        let causes = match &t.verdict {
+            Verdict::Missed { causes } | Verdict::Revoked { causes, .. } => causes,
+            Verdict::Voted { .. } => continue,
+        };
+        missed.insert(t.ticket);
+        // The winning height the chain gives (revocation height - 2) is the one
+        // stakepoold gave the ticket up at.
+        assert_eq!(t.height, given_up.get(&t.ticket).copied(), "{}", t.line());
+        assert!(
+            causes
+                .iter()
+                .any(|c| c.starts_with("voting1: not voted (wallet_locked)")),
+            "{}",
+            t.line()
+        );
+    }
+    assert_eq!(missed, given_up.keys().copied().collect());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_voting_node_without_the_users_preferences_makes_bit_mismatches() {
+    let dir = pool_tests::test_dir("audit-second-voter");
+    let mut rig = Rig::start(dir.path(), RigOptions::default()).await;
+    let (_wallet2, spd2) = rig.second_voter(dir.path()).await;
+    wait_for(30, "the second voter healthy", || async {
+        (spd2.health().await["healthy"] == json!(true)).then_some(())
+    })
+    .await;
+    // Only the node that never got the preferences votes: wallet defaults for everyone.
+    rig.spd.stop();
+    rig.traffic.to_pool_voting(2, 6).await;
+    let journals = |rig: &Rig| {
+        [
+            host_journal(&rig.spd, "voting1"),
+            host_journal(&spd2, "voting2"),
+        ]
+    };
+    let mut report = rig.audit(&journals(&rig), ALL).await;
+    // Until a user whose preference is not the wallet's default has won.
+    for _ in 0..20 {
+        if report.summary.bit_mismatches > 0 {
+            break;
+        }
+        pool_wins(&mut rig, 1).await;
+        report = rig.audit(&journals(&rig), ALL).await;
+    }
+    eprintln!("{}", report.summary_line());
+    assert_eq!(report.summary.voted, pool_winners(&rig));
+
+    let mut defaults = HashSet::new();
+    let mut mismatches = 0;
+    for t in &report.tickets {
+        let Verdict::Voted {
+            vote_bits,
+            voted_by,
+            bits,
+            ..
+        } = &t.verdict
+        else {
+            panic!("not voted: {}", t.line());
+        };
+        assert_eq!(voted_by.as_deref(), Some("voting2"), "{}", t.line());
+        defaults.insert(*vote_bits);
+        let preference = owner_bits(&rig, &t.address);
+        if preference == *vote_bits {
+            assert_eq!(bits, &BitsCheck::Match, "{}", t.line());
+        } else {
+            mismatches += 1;
+            assert_eq!(
+                bits,
+                &BitsCheck::Mismatch {
+                    expected_bits: preference
+                },
+                "{}",
+                t.line()
+            );
+        }
+    }
+    assert_eq!(
+        defaults.len(),
+        1,
+        "every vote has the wallet's default bits"
+    );
+    assert_eq!(report.summary.bit_mismatches, mismatches);
+    let owners_off_default = report
+        .tickets
+        .iter()
+        .filter(|t| !defaults.contains(&owner_bits(&rig, &t.address)))
+        .count();
+    assert_eq!(mismatches, owners_off_default);
+    assert!(mismatches >= 1, "{}", report.summary_line());
+    assert!(!report.clean());
+}
