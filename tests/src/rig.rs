@@ -135,7 +135,7 @@ impl Rig {
     /// A second voting wallet (the same seed) on the same exccd, with every
     /// user's script, and its own stakepoold that was never sent the users'
     /// preferences (it votes with the wallet's defaults): another voting node
-    /// racing this one for every pool winner.
+    /// racing this one for every pool winner. Returns once it is healthy.
     pub async fn second_voter(&self, root: &Path) -> (Daemon, Stakepoold) {
         let node = &self.traffic.node;
         let wallet = start_pool_wallet(root, "wallet2", node, &self.cold_xpub).await;
@@ -160,12 +160,26 @@ impl Rig {
             &self.cold_xpub,
         )
         .await;
+        crate::wait_for(30, "the second voter healthy", || async {
+            (spd.health().await["healthy"] == json!(true)).then_some(())
+        })
+        .await;
         (wallet, spd)
     }
 
     /// The node blocks are mined on.
     pub fn node(&self) -> &Daemon {
         &self.traffic.node
+    }
+
+    /// Mines (the pool buying 2 tickets a block) until pool tickets have won in `wins` more
+    /// blocks.
+    pub async fn pool_wins(&mut self, wins: usize) {
+        let mut seen = 0;
+        while seen < wins {
+            let (_, n) = self.traffic.block(2).await;
+            seen += usize::from(n > 0);
+        }
     }
 
     /// `poolctl audit votes` of this chain over `range`: the facts read through this

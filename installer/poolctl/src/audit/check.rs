@@ -57,8 +57,8 @@ struct Journals<'a> {
     votes_of_ticket: HashMap<ChainHash, Vec<(&'a str, ChainHash)>>,
     /// Per ticket: (host, height, cause, reason) of every give-up.
     not_voted: HashMap<ChainHash, Vec<(&'a str, u32, &'a str, &'a str)>>,
-    /// Per ticket: heights exccd reported it missed at.
-    missed: HashMap<ChainHash, Vec<u32>>,
+    /// Per ticket: (host, height) of every missed report of exccd.
+    missed: HashMap<ChainHash, Vec<(&'a str, u32)>>,
     /// Per address, in time order.
     prefs: HashMap<&'a str, Vec<Pref>>,
 }
@@ -98,7 +98,7 @@ impl<'a> Journals<'a> {
                         .or_default()
                         .push((host, *height, cause, reason)),
                     JournalEntry::Missed { height, ticket } => {
-                        j.missed.entry(*ticket).or_default().push(*height)
+                        j.missed.entry(*ticket).or_default().push((host, *height))
                     }
                     JournalEntry::Prefs {
                         unix,
@@ -142,7 +142,7 @@ impl<'a> Journals<'a> {
         let given_up = self.not_voted.get(ticket).into_iter().flatten();
         given_up.map(|(_, h, _, _)| *h).min().or_else(|| {
             let reported = self.missed.get(ticket).into_iter().flatten();
-            reported.map(|h| h.saturating_sub(1)).min()
+            reported.map(|(_, h)| h.saturating_sub(1)).min()
         })
     }
 
@@ -150,6 +150,7 @@ impl<'a> Journals<'a> {
     fn causes(&self, ticket: &ChainHash) -> Vec<String> {
         let given_up = self.not_voted.get(ticket).into_iter().flatten();
         let lost = self.votes_of_ticket.get(ticket).into_iter().flatten();
+        let reported = self.missed.get(ticket).into_iter().flatten();
         let mut causes: Vec<String> = Vec::new();
         let all = given_up
             .map(|(host, _, cause, reason)| format!("{host}: not voted ({cause}): {reason}"))
@@ -159,6 +160,14 @@ impl<'a> Journals<'a> {
         for c in all {
             if !causes.contains(&c) {
                 causes.push(c);
+            }
+        }
+        // exccd's report alone: no vote attempt was journaled.
+        if causes.is_empty() {
+            for (host, height) in reported {
+                causes.push(format!(
+                    "{host}: exccd reported it missed at height {height}; no vote attempt journaled (was the node's ticket list incomplete?)"
+                ));
             }
         }
         if causes.is_empty() {

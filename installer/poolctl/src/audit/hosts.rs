@@ -13,7 +13,7 @@ use crate::plan::conf::{
 };
 use crate::plan::render::ports;
 use crate::plan::{PlanError, connect_all};
-use crate::runtime::{NodeLink, WalletLink, health};
+use crate::runtime::{NodeLink, RpcServer, WalletLink, health};
 
 use super::chain::ChainError;
 use super::journal::HostJournal;
@@ -75,21 +75,25 @@ pub async fn audit_pool(
     let wallet_cert =
         String::from_utf8_lossy(&ssh.read_file(STAKEPOOLD_WALLET_CERT).await?).into_owned();
     let secrets = &config.secrets;
-    let node = NodeLink::open(
+    let node = NodeLink::node(
         Arc::clone(&ssh),
-        ports.node_rpc,
-        EXCCD_RPC_USER,
-        &secrets.exccd_rpc_password,
-        &node_cert,
+        &RpcServer {
+            port: ports.node_rpc,
+            user: EXCCD_RPC_USER,
+            password: &secrets.exccd_rpc_password,
+            cert_pem: &node_cert,
+        },
     )
     .await
     .map_err(link_error("exccd"))?;
-    let wallet = WalletLink::connect(
+    let wallet = WalletLink::wallet(
         Arc::clone(&ssh),
-        ports.wallet_rpc,
-        WALLET_RPC_USER,
-        &secrets.exccwallet_rpc_password,
-        &wallet_cert,
+        &RpcServer {
+            port: ports.wallet_rpc,
+            user: WALLET_RPC_USER,
+            password: &secrets.exccwallet_rpc_password,
+            cert_pem: &wallet_cert,
+        },
     )
     .await
     .map_err(link_error("exccwallet"))?;

@@ -231,6 +231,10 @@ fn misses_are_reported_with_the_journals_causes_and_fail_the_audit() {
                     height: 401,
                     ticket: h(2),
                 },
+                JournalEntry::Missed {
+                    height: 601,
+                    ticket: h(4),
+                },
             ],
         ),
         journal("voting2", vec![vote_line(20, 2, 202, "user")]),
@@ -243,7 +247,12 @@ fn misses_are_reported_with_the_journals_causes_and_fail_the_audit() {
     };
     let unexplained = revoked(3, 500, 203);
     let r = audit(
-        &[revoked(1, 300, 201), not_revoked, unexplained],
+        &[
+            revoked(1, 300, 201),
+            not_revoked,
+            unexplained,
+            revoked(4, 600, 204),
+        ],
         &journals,
         ALL,
     );
@@ -273,7 +282,16 @@ fn misses_are_reported_with_the_journals_causes_and_fail_the_audit() {
         causes[0].starts_with("no journal explains it"),
         "{causes:?}"
     );
-    assert_eq!((r.summary.missed, r.summary.revoked), (1, 2));
+    let Verdict::Revoked { causes, .. } = &r.tickets[3].verdict else {
+        panic!()
+    };
+    assert_eq!(
+        causes,
+        &[
+            "voting1: exccd reported it missed at height 601; no vote attempt journaled (was the node's ticket list incomplete?)"
+        ]
+    );
+    assert_eq!((r.summary.missed, r.summary.revoked), (1, 3));
     assert!(!r.clean());
 }
 
