@@ -230,10 +230,7 @@ pub fn audit(winners: &[PoolWinner], journals: &[HostJournal], range: HeightRang
             })
         })
         .collect();
-    tickets.sort_by(|a, b| {
-        (a.height.unwrap_or(u32::MAX), a.ticket.to_string())
-            .cmp(&(b.height.unwrap_or(u32::MAX), b.ticket.to_string()))
-    });
+    tickets.sort_by_key(|t| (t.height.unwrap_or(u32::MAX), *t.ticket.as_bytes()));
     Report::new(range, tickets)
 }
 
