@@ -33,6 +33,11 @@ pub enum ChainOutcome {
     },
 }
 
+/// How long a preference change may take to reach every voting node: the web service
+/// pushes it to one node after the other, and journal times are whole seconds. A vote cast
+/// this soon after a change, with the bits the change replaced, is not a mismatch.
+pub const PROPAGATION_SECS: i64 = 2;
+
 /// A journaled vote.
 struct JournaledVote<'a> {
     host: &'a str,
@@ -122,19 +127,37 @@ impl<'a> Journals<'a> {
         j
     }
 
-    /// The owner's last preference up to journal time `unix`, or (no journal time) up to
-    /// the node height `height`.
-    fn preference(&self, address: &str, unix: Option<i64>, height: Option<u32>) -> Option<Pref> {
-        let prefs = self.prefs.get(address)?;
-        prefs
+    /// The owner's preference in force at journal time `unix` (or, for a vote no journal
+    /// has, at node height `height`), then the one it replaced if that change was so recent
+    /// that it may not have reached the voting node yet ([`PROPAGATION_SECS`], or the same
+    /// height).
+    fn preferences(&self, address: &str, unix: Option<i64>, height: Option<u32>) -> Vec<Pref> {
+        let Some(prefs) = self.prefs.get(address) else {
+            return Vec::new();
+        };
+        let in_force = |p: &Pref| match (unix, height) {
+            (Some(u), _) => p.unix <= u,
+            (None, Some(h)) => p.height <= i64::from(h),
+            (None, None) => true,
+        };
+        let Some(i) = prefs.iter().rposition(in_force) else {
+            return Vec::new();
+        };
+        let now = prefs[i];
+        let recent = match (unix, height) {
+            (Some(u), _) => u - now.unix < PROPAGATION_SECS,
+            (None, Some(h)) => now.height >= i64::from(h),
+            (None, None) => false,
+        };
+        // Every node journals the same change: the one before is the last different one.
+        let before = prefs[..i]
             .iter()
             .rev()
-            .find(|p| match (unix, height) {
-                (Some(u), _) => p.unix <= u,
-                (None, Some(h)) => p.height <= i64::from(h),
-                (None, None) => true,
-            })
-            .copied()
+            .find(|p| (p.bits, p.version) != (now.bits, now.version));
+        match before {
+            Some(b) if recent => vec![now, *b],
+            _ => vec![now],
+        }
     }
 
     /// The height a miss not revoked yet won at, from the journals.
@@ -241,18 +264,21 @@ fn check_bits(
     journaled: Option<&JournaledVote<'_>>,
     (bits, version): (u16, u32),
 ) -> BitsCheck {
-    let pref = j.preference(&w.address, journaled.map(|v| v.unix), w.won_height);
+    let prefs = j.preferences(&w.address, journaled.map(|v| v.unix), w.won_height);
+    let now = prefs.first();
     if journaled.is_some_and(|v| v.source == "stale_version") {
         return BitsCheck::WalletDefaults {
-            preference_version: pref.map(|p| p.version),
+            preference_version: now.map(|p| p.version),
         };
     }
-    match pref {
+    if prefs.iter().any(|p| (p.bits, p.version) == (bits, version)) {
+        return BitsCheck::Match;
+    }
+    match now {
         None => BitsCheck::Unchecked,
         Some(p) if p.version != version => BitsCheck::WalletDefaults {
             preference_version: Some(p.version),
         },
-        Some(p) if p.bits == bits => BitsCheck::Match,
         Some(p) => BitsCheck::Mismatch {
             expected_bits: p.bits,
         },

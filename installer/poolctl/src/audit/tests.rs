@@ -140,6 +140,48 @@ fn the_preference_is_the_one_in_force_when_the_vote_was_cast_on_any_host() {
 }
 
 #[test]
+fn a_vote_cast_while_a_change_was_still_reaching_the_nodes_is_not_a_mismatch() {
+    // The owner chose 5, then 1 at unix 100 (height 300): voting1 and voting2 journal the
+    // change; voting3 votes with the old bits 1 s later, and again 2 s later.
+    let journals = [
+        journal(
+            "voting1",
+            vec![prefs_line(10, 150, 5, 10), prefs_line(100, 300, 1, 10)],
+        ),
+        journal("voting2", vec![prefs_line(100, 300, 1, 10)]),
+        journal(
+            "voting3",
+            vec![
+                vote_line(101, 1, 101, "user"),
+                vote_line(101, 2, 102, "user"),
+                vote_line(102, 3, 103, "user"),
+            ],
+        ),
+    ];
+    let winners = [
+        voted(1, 300, 101, 5),
+        voted(2, 300, 102, 1),
+        voted(3, 301, 103, 5),
+        // Not journaled: dated by height; the change arrived at this height.
+        voted(4, 300, 104, 5),
+        voted(5, 301, 105, 5),
+    ];
+    let r = audit(&winners, &journals, ALL);
+    let checks: Vec<&BitsCheck> = r.tickets.iter().map(|t| bits_of(&t.verdict)).collect();
+    let late = BitsCheck::Mismatch { expected_bits: 1 };
+    assert_eq!(
+        checks,
+        [
+            &BitsCheck::Match,
+            &BitsCheck::Match,
+            &BitsCheck::Match,
+            &late,
+            &late
+        ]
+    );
+}
+
+#[test]
 fn a_node_without_the_owners_preference_voting_wallet_defaults_is_a_mismatch() {
     // voting2 was never sent the preferences: its vote says `unknown` and carries bits 1.
     let journals = [
