@@ -6,8 +6,11 @@
 //!
 //! exccd 2.7.6 cannot list an earlier block's lottery winners, but every pool ticket that
 //! won either voted (its vote names the block) or was missed and is then revoked.
-//! Low-fee tickets (the wallet lists them under `invalid`, without a status) are not
-//! audited.
+//! Low-fee tickets (the wallet lists them under `invalid`, without a status) count when a
+//! journal shows the pool tried to vote them (an admin added them): voted when one of the
+//! journaled votes is mined, missed when none is and none is still pending.
+
+use std::collections::HashMap;
 
 use excc_chain::{ChainHash, Vote};
 use excc_rpc::types::PoolTicketStatus;
@@ -30,8 +33,8 @@ pub enum ChainError {
     VoteUnreadable {
         vote: ChainHash,
         ticket: ChainHash,
-        node: excc_rpc::Error,
-        wallet: excc_rpc::Error,
+        node: Box<excc_rpc::Error>,
+        wallet: Box<excc_rpc::Error>,
     },
     #[error("transaction {vote}, which spent ticket {ticket} as its vote, is not a vote: {cause}")]
     NotAVote {
@@ -47,10 +50,12 @@ fn rpc(what: impl Into<String>) -> impl FnOnce(excc_rpc::Error) -> ChainError {
 }
 
 /// Every pool ticket that voted or was missed, with a winning height that may be in
-/// `range` (undated misses always). Votes outside `range` are not fetched.
+/// `range` (undated misses always). Votes outside `range` are not fetched. `tried`: the
+/// tickets some journal shows a vote attempt for, with the votes journaled for each.
 pub async fn pool_winners(
     node: &NodeClient,
     wallet: &WalletClient,
+    tried: &HashMap<ChainHash, Vec<ChainHash>>,
     range: HeightRange,
 ) -> Result<Vec<PoolWinner>, ChainError> {
     let users = wallet
@@ -92,8 +97,74 @@ pub async fn pool_winners(
             };
             winners.push(winner);
         }
+        for ticket in info.invalid {
+            let Some(votes) = tried.get(&ticket) else {
+                continue;
+            };
+            if let Some(w) = low_fee_winner(node, wallet, (&address, ticket), votes).await?
+                && w.won_height.is_none_or(|h| range.contains(h))
+            {
+                winners.push(w);
+            }
+        }
     }
     Ok(winners)
+}
+
+/// Where a transaction is.
+enum TxState {
+    /// In a block: its hex.
+    Mined(String),
+    /// In the mempool.
+    Pending,
+    /// Neither exccd nor the wallet knows it.
+    Unknown,
+}
+
+async fn tx_state(node: &NodeClient, wallet: &WalletClient, txid: &ChainHash) -> TxState {
+    match node.get_raw_transaction_verbose(txid).await {
+        Ok(raw) if raw.confirmations > 0 => TxState::Mined(raw.hex),
+        Ok(_) => TxState::Pending,
+        Err(_) => match wallet.get_transaction(txid, false).await {
+            Ok(tx) if tx.confirmations > 0 => TxState::Mined(tx.hex),
+            Ok(_) => TxState::Pending,
+            Err(_) => TxState::Unknown,
+        },
+    }
+}
+
+/// A low-fee ticket a journal shows the pool tried to vote: voted by the first journaled
+/// vote that is mined, missed when none is mined or pending, `None` while one is pending.
+async fn low_fee_winner(
+    node: &NodeClient,
+    wallet: &WalletClient,
+    (address, ticket): (&str, ChainHash),
+    votes: &[ChainHash],
+) -> Result<Option<PoolWinner>, ChainError> {
+    let mut chain = ChainOutcome::Missed { revocation: None };
+    let mut won_height = None;
+    for v in votes {
+        match tx_state(node, wallet, v).await {
+            TxState::Mined(hex) => {
+                let vote = parse_vote(&hex, v, &ticket)?;
+                won_height = Some(vote.block_height);
+                chain = ChainOutcome::Voted {
+                    vote: *v,
+                    vote_bits: vote.vote_bits,
+                    vote_version: vote.vote_version,
+                };
+                break;
+            }
+            TxState::Pending => return Ok(None),
+            TxState::Unknown => {}
+        }
+    }
+    Ok(Some(PoolWinner {
+        ticket,
+        address: address.to_owned(),
+        won_height,
+        chain,
+    }))
 }
 
 /// A vote's content, from exccd or else from the wallet.
@@ -111,13 +182,18 @@ async fn read_vote(
                 return Err(ChainError::VoteUnreadable {
                     vote: *vote,
                     ticket: *ticket,
-                    node: node_err,
-                    wallet: wallet_err,
+                    node: Box::new(node_err),
+                    wallet: Box::new(wallet_err),
                 });
             }
         },
     };
-    let parsed = Vote::from_hex(&hex).map_err(|cause| ChainError::NotAVote {
+    parse_vote(&hex, vote, ticket)
+}
+
+/// Decodes the vote `vote` of `ticket`.
+fn parse_vote(hex: &str, vote: &ChainHash, ticket: &ChainHash) -> Result<Vote, ChainError> {
+    let parsed = Vote::from_hex(hex).map_err(|cause| ChainError::NotAVote {
         vote: *vote,
         ticket: *ticket,
         cause,

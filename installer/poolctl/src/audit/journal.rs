@@ -4,6 +4,8 @@
 //! still reads. The end-to-end test `tests/tests/vote_audit.rs` reads journals written by
 //! the real stakepoold with this reader.
 
+use std::collections::HashMap;
+
 use excc_chain::ChainHash;
 use serde::Deserialize;
 
@@ -68,6 +70,24 @@ impl HostJournal {
         }
         journal
     }
+}
+
+/// The tickets some journal shows a vote attempt for (voted, given up, or reported
+/// missed), each with the votes journaled for it.
+pub fn tried(journals: &[HostJournal]) -> HashMap<ChainHash, Vec<ChainHash>> {
+    let mut tried: HashMap<ChainHash, Vec<ChainHash>> = HashMap::new();
+    for e in journals.iter().flat_map(|j| &j.entries) {
+        match e {
+            JournalEntry::Vote { ticket, vote, .. } => {
+                tried.entry(*ticket).or_default().push(*vote)
+            }
+            JournalEntry::NotVoted { ticket, .. } | JournalEntry::Missed { ticket, .. } => {
+                tried.entry(*ticket).or_default();
+            }
+            JournalEntry::Prefs { .. } | JournalEntry::Other => {}
+        }
+    }
+    tried
 }
 
 #[cfg(test)]

@@ -31,6 +31,7 @@ pub async fn audit_chain(
     journals: &[HostJournal],
     range: HeightRange,
 ) -> Result<Report, ChainError> {
-    let winners = chain::pool_winners(node, wallet, range).await?;
+    let tried = journal::tried(journals);
+    let winners = chain::pool_winners(node, wallet, &tried, range).await?;
     Ok(audit(&winners, journals, range))
 }
