@@ -11,7 +11,7 @@ use std::collections::HashSet;
 use poolctl::lab::is_root;
 
 mod common;
-use common::{expect, lab_pool, pool_with_tickets, poolctl, text};
+use common::{expect, lab_pool, pool_with_tickets, poolctl, runtime, text};
 
 #[test]
 fn audit_of_a_voting_lab_pool() {
@@ -23,11 +23,7 @@ fn audit_of_a_voting_lab_pool() {
     }
     let (_turn, _guard, state, pool) = lab_pool(2);
     let root = pool_tests::test_dir("audit-lab");
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = runtime();
     let mut traffic = rt.block_on(pool_with_tickets(&pool, root.path()));
     rt.block_on(async {
         for _ in 0..3 {

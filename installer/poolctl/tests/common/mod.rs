@@ -201,6 +201,15 @@ pub fn healthy_on(status: &str, version: &str) -> usize {
         .count()
 }
 
+/// The runtime lab tests drive the chain with (2 worker threads: the machine is small).
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
 /// How long the miner waits for the votes of the tip's pool winners before it mines anyway.
 const VOTE_WAIT: Duration = Duration::from_secs(5);
 
