@@ -41,8 +41,12 @@ fn audit_of_a_voting_lab_pool() {
         )),
         "{table}"
     );
+    let sources = table.lines().next().unwrap();
     assert!(
-        table.starts_with("chain and wallet read through voting"),
+        sources.starts_with("chain and wallet read through voting")
+            && sources.contains("journals: voting1 ")
+            && sources.contains(", voting2 ")
+            && !sources.contains("unreadable"),
         "{table}"
     );
 

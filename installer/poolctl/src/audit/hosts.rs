@@ -47,12 +47,36 @@ pub fn journal_path() -> String {
     format!("{STAKEPOOLD_STATE_DIR}/votes.jsonl")
 }
 
-/// Audits the pool of `config` over `range`; also returns the host the chain was read
-/// through.
-pub async fn audit_pool(
-    config: &PoolConfig,
-    range: HeightRange,
-) -> Result<(Report, String), AuditError> {
+/// An audit of a pool, and what it was made from.
+pub struct PoolAudit {
+    pub report: Report,
+    /// The host whose exccd and wallet were asked.
+    pub read_through: String,
+    /// Per host: journal lines read, and lines that did not parse.
+    pub journals: Vec<(String, usize, usize)>,
+}
+
+impl PoolAudit {
+    /// `chain and wallet read through voting1; journals: voting1 120 lines, …`.
+    pub fn sources_line(&self) -> String {
+        let journals = self
+            .journals
+            .iter()
+            .map(|(host, n, bad)| match bad {
+                0 => format!("{host} {n} lines"),
+                _ => format!("{host} {n} lines ({bad} unreadable)"),
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!(
+            "chain and wallet read through {}; journals: {journals}",
+            self.read_through
+        )
+    }
+}
+
+/// Audits the pool of `config` over `range`.
+pub async fn audit_pool(config: &PoolConfig, range: HeightRange) -> Result<PoolAudit, AuditError> {
     let mut config = config.clone();
     let hosts = connect_all(&mut config, false).await?;
     let mut journals = Vec::new();
@@ -103,7 +127,14 @@ pub async fn audit_pool(
             host: name.clone(),
             source,
         })?;
-    Ok((report, name))
+    Ok(PoolAudit {
+        report,
+        read_through: name,
+        journals: journals
+            .iter()
+            .map(|j| (j.host.clone(), j.entries.len(), j.unreadable_lines))
+            .collect(),
+    })
 }
 
 /// The first host (pool.toml order) whose stakepoold says it is healthy.

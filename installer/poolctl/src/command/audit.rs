@@ -16,7 +16,8 @@ pub fn votes(
     out: &mut impl Write,
 ) -> anyhow::Result<u8> {
     let config = PoolConfig::load(file)?;
-    let (report, through) = super::runtime()?.block_on(audit_pool(&config, range))?;
+    let audit = super::runtime()?.block_on(audit_pool(&config, range))?;
+    let report = &audit.report;
     if json {
         for t in &report.tickets {
             writeln!(out, "{}", serde_json::to_string(t)?)?;
@@ -25,15 +26,11 @@ pub fn votes(
             out,
             "{}",
             serde_json::to_string(
-                &serde_json::json!({ "summary": report.summary, "range": report.range, "read_through": through })
+                &serde_json::json!({ "summary": report.summary, "range": report.range, "read_through": audit.read_through })
             )?
         )?;
     } else {
-        writeln!(
-            out,
-            "chain and wallet read through {through}; journals of {} hosts",
-            config.hosts.len()
-        )?;
+        writeln!(out, "{}", audit.sources_line())?;
         for t in &report.tickets {
             writeln!(out, "{}", t.line())?;
         }
