@@ -4,7 +4,8 @@
 //! voted with its owner's preference; a range narrows it; an unreachable host is a one-line
 //! error.
 //!
-//! Needs root (the lab). Not root: prints why and returns; as root (CI) it must run through.
+//! The lab test needs root. Not root: it prints why and returns; as root (CI) it must run
+//! through.
 
 use std::collections::HashSet;
 
@@ -12,6 +13,25 @@ use poolctl::lab::is_root;
 
 mod common;
 use common::{expect, lab_pool, pool_with_tickets, poolctl, runtime, text};
+
+#[test]
+fn an_empty_range_is_refused_before_anything_is_read() {
+    let out = poolctl(&[
+        "audit",
+        "votes",
+        "-f",
+        "/nonexistent/pool.toml",
+        "--from",
+        "200",
+        "--to",
+        "100",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        "poolctl: error: --from 200 is above --to 100: the range is empty\n"
+    );
+}
 
 #[test]
 fn audit_of_a_voting_lab_pool() {

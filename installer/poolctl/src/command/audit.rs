@@ -15,6 +15,11 @@ pub fn votes(
     json: bool,
     out: &mut impl Write,
 ) -> anyhow::Result<u8> {
+    if let (Some(from), Some(to)) = (range.from, range.to)
+        && from > to
+    {
+        anyhow::bail!("--from {from} is above --to {to}: the range is empty");
+    }
     let config = PoolConfig::load(file)?;
     let audit = super::runtime()?.block_on(audit_pool(&config, range))?;
     let report = &audit.report;
