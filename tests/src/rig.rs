@@ -6,6 +6,8 @@
 
 use std::path::Path;
 
+use excc_rpc::{NodeClient, WalletClient};
+use poolctl::audit::{HeightRange, HostJournal, Report};
 use serde_json::json;
 use stakepoold_proto::v1 as pb;
 
@@ -161,7 +163,7 @@ impl Rig {
     /// A second voting wallet (the same seed) on the same exccd, with every
     /// user's script, and its own stakepoold that was never sent the users'
     /// preferences (it votes with the wallet's defaults): another voting node
-    /// racing this one for every pool winner.
+    /// racing this one for every pool winner. Returns once it is healthy.
     pub async fn second_voter(&self, root: &Path) -> (Daemon, Stakepoold) {
         let node = &self.traffic.node;
         let wallet = start_pool_wallet(root, "wallet2", node, &self.cold_xpub).await;
@@ -186,6 +188,10 @@ impl Rig {
             &self.cold_xpub,
         )
         .await;
+        crate::wait_for(30, "the second voter healthy", || async {
+            (spd.health().await["healthy"] == json!(true)).then_some(())
+        })
+        .await;
         (wallet, spd)
     }
 
@@ -193,6 +199,32 @@ impl Rig {
     pub fn node(&self) -> &Daemon {
         &self.traffic.node
     }
+
+    /// Mines (the pool buying 2 tickets a block) until pool tickets have won in `wins` more
+    /// blocks.
+    pub async fn pool_wins(&mut self, wins: usize) {
+        let mut seen = 0;
+        while seen < wins {
+            let (_, n) = self.traffic.block(2).await;
+            seen += usize::from(n > 0);
+        }
+    }
+
+    /// `poolctl audit votes` of this chain over `range`: the facts read through this
+    /// node and voting wallet, checked against `journals`.
+    pub async fn audit(&self, journals: &[HostJournal], range: HeightRange) -> Report {
+        let node = NodeClient::new(self.node().client_config());
+        let wallet = WalletClient::new(self.wallet.client_config());
+        poolctl::audit::audit_chain(&node, &wallet, journals, range)
+            .await
+            .expect("the audit reads the chain")
+    }
+}
+
+/// A stakepoold's vote journal as `poolctl audit votes` reads it, under the host name `host`.
+pub fn host_journal(spd: &Stakepoold, host: &str) -> HostJournal {
+    let path = spd.dir.join("state").join("votes.jsonl");
+    HostJournal::parse(host, &std::fs::read_to_string(path).unwrap_or_default())
 }
 
 /// A Prometheus series of a stakepoold's `/metrics` (0 when absent).

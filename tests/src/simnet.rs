@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use excc_chain::{ChainHash, Transaction};
+use excc_chain::ChainHash;
 use excc_rpc::{ClientConfig, PinnedCert, RpcClient};
 use serde_json::{Value, json};
 
@@ -111,6 +111,13 @@ impl Daemon {
             &self.dir.join("log.txt"),
         ));
         self.wait_ready().await;
+    }
+
+    /// A client configuration for this daemon (for the typed `NodeClient`/`WalletClient`).
+    pub fn client_config(&self) -> ClientConfig {
+        let cert = PinnedCert::from_pem_file(&self.cert)
+            .unwrap_or_else(|e| panic!("{}'s rpc.cert: {e}", self.name));
+        ClientConfig::new(&self.addr, &self.user, &self.pass, cert)
     }
 
     pub async fn call(&self, method: &str, params: Value) -> Result<Value, excc_rpc::Error> {
@@ -267,17 +274,12 @@ pub struct VoteTx {
     pub vote_bits: u16,
 }
 
-/// Decodes a vote transaction (stakebase + ticket inputs, vout[1] = OP_RETURN votebits).
+/// Decodes a vote transaction; `None` for anything else.
 pub fn parse_vote(hex: &str) -> Option<VoteTx> {
-    let tx = Transaction::from_hex(hex).ok()?;
-    let ticket = tx.inputs.get(1)?.prev_hash;
-    let bits = &tx.outputs.get(1)?.pk_script;
-    if bits.len() < 4 || bits[0] != 0x6a {
-        return None;
-    }
+    let vote = excc_chain::Vote::from_hex(hex).ok()?;
     Some(VoteTx {
-        ticket,
-        vote_bits: u16::from_le_bytes([bits[2], bits[3]]),
+        ticket: vote.ticket,
+        vote_bits: vote.vote_bits,
     })
 }
 

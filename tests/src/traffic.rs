@@ -18,6 +18,14 @@ pub const SVH: u64 = 143;
 /// Spend limit of ticket purchases (the simulator does not track funds).
 const SPEND_LIMIT: u64 = 100_000;
 
+/// A block exccd refused to mine on the tip at `height`.
+#[derive(Debug)]
+pub struct Refused {
+    pub height: u64,
+    pub pool_winners: usize,
+    pub error: String,
+}
+
 pub struct Traffic {
     /// The node blocks are mined on.
     pub node: Daemon,
@@ -43,6 +51,15 @@ impl Traffic {
     /// tip's pool winners in the node's mempool, mines one block. Returns the tip height and
     /// its pool winners.
     pub async fn block(&mut self, buy: u64) -> (u64, usize) {
+        self.try_block(buy)
+            .await
+            .unwrap_or_else(|r| panic!("mining on the tip at {}: {}", r.height, r.error))
+    }
+
+    /// [`block`](Self::block), but when exccd refuses to mine (fewer votes than a majority
+    /// of the tip's winners: the pool's did not come) nothing is mined; once the cause is
+    /// gone, [`mine_refused`](Self::mine_refused) mines it.
+    pub async fn try_block(&mut self, buy: u64) -> Result<(u64, usize), Refused> {
         let tip = self.filler.prepare_block(&self.node).await;
         if buy > 0 {
             let multisig = &self.multisigs[tip.height as usize % self.multisigs.len()];
@@ -82,12 +99,28 @@ impl Traffic {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         self.slowest_votes = self.slowest_votes.max(started.elapsed());
-        self.node
-            .call("generate", json!([1]))
-            .await
-            .unwrap_or_else(|e| panic!("mining on the tip at {}: {e}", tip.height));
+        if let Err(e) = self.node.call("generate", json!([1])).await {
+            return Err(Refused {
+                height: tip.height,
+                pool_winners: expect.len(),
+                error: e.to_string(),
+            });
+        }
         self.pool_winners.push((tip.height, expect.len()));
-        (tip.height, expect.len())
+        Ok((tip.height, expect.len()))
+    }
+
+    /// Mines the block [`try_block`](Self::try_block) could not, as soon as exccd accepts
+    /// (within 10 s).
+    pub async fn mine_refused(&mut self, refused: Refused) -> (u64, usize) {
+        let node = &self.node;
+        crate::wait_for(10, "the refused block mined", || async {
+            node.call("generate", json!([1])).await.ok()
+        })
+        .await;
+        self.pool_winners
+            .push((refused.height, refused.pool_winners));
+        (refused.height, refused.pool_winners)
     }
 
     /// Mines on filler tickets (one a block) to StakeValidationHeight, then the pool buys

@@ -7,15 +7,6 @@ use pool_tests::rig::{Rig, RigOptions, journal, metric};
 use pool_tests::wait_for;
 use serde_json::json;
 
-/// Mines until pool tickets have won in `wins` more blocks.
-async fn pool_wins(rig: &mut Rig, wins: usize) {
-    let mut seen = 0;
-    while seen < wins {
-        let (_, n) = rig.traffic.block(2).await;
-        seen += usize::from(n > 0);
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn votes_through_the_wallet_when_exccd_has_no_transaction_index() {
     let dir = pool_tests::test_dir("spd-notxindex");
@@ -50,7 +41,7 @@ async fn a_locked_wallets_unsigned_vote_is_never_sent_and_the_lock_is_the_report
     rig.wallet.ok("walletlock", json!([])).await;
     // Two more blocks with pool winners: the first one's winners are given up
     // when the second block arrives.
-    pool_wins(&mut rig, 2).await;
+    rig.pool_wins(2).await;
     let not_voted = journal(&rig.spd)
         .into_iter()
         .filter(|e| e["kind"] == "not_voted")
@@ -89,7 +80,7 @@ async fn a_locked_wallets_unsigned_vote_is_never_sent_and_the_lock_is_the_report
         (rig.spd.health().await["healthy"] == json!(true)).then_some(())
     })
     .await;
-    pool_wins(&mut rig, 2).await;
+    rig.pool_wins(2).await;
     rig.traffic.block(0).await;
     let missed_after = rig.traffic.missed_pool_tickets().await.len();
     assert!(
@@ -103,10 +94,6 @@ async fn another_voting_nodes_vote_counts_as_voted_not_as_a_failure() {
     let dir = pool_tests::test_dir("spd-two-voters");
     let mut rig = Rig::start(dir.path(), RigOptions::default()).await;
     let (_wallet2, spd2) = rig.second_voter(dir.path()).await;
-    wait_for(30, "the second voter healthy", || async {
-        (spd2.health().await["healthy"] == json!(true)).then_some(())
-    })
-    .await;
     rig.traffic.to_pool_voting(2, 6).await;
     rig.traffic.block(0).await;
     assert_eq!(rig.traffic.missed_pool_tickets().await, vec![]);
@@ -156,7 +143,7 @@ async fn after_an_exccd_restart_the_next_winners_are_voted_at_once() {
     .await;
     let missed_before = rig.traffic.missed_pool_tickets().await.len();
     // Blocks right after the restart: every pool winner is voted in time.
-    pool_wins(&mut rig, 3).await;
+    rig.pool_wins(3).await;
     rig.traffic.block(0).await;
     assert_eq!(
         rig.traffic.missed_pool_tickets().await.len(),

@@ -55,6 +55,9 @@ pub enum Command {
     /// The pool CA in .poolctl/ca/ next to pool.toml (certificates are issued by plan/apply).
     #[command(subcommand)]
     Ca(CaCommand),
+    /// Audits the pool's votes against the chain.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Offline key tools: derive addresses, build ticket multisig scripts, compute pool fees.
     #[command(subcommand)]
     Key(KeyCommand),
@@ -87,6 +90,28 @@ pub enum CaCommand {
         /// The client certificate's name (.poolctl/ca/clients/NAME.cert).
         #[arg(long, value_name = "NAME")]
         client: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// For every pool ticket that won in the range: voted (by which vote, with which bits
+    /// and version, cast by which host), missed or revoked (with the cause the hosts'
+    /// journals give), and whether the bits were the owner's preference at the time. Exit
+    /// 1 on any missed pool vote or bit mismatch.
+    Votes {
+        /// pool.toml to use.
+        #[arg(short = 'f', long = "file", default_value = poolctl::config::DEFAULT_FILE, value_name = "POOL_TOML")]
+        file: PathBuf,
+        /// First winning height to audit (default: the whole chain).
+        #[arg(long, value_name = "H")]
+        from: Option<u32>,
+        /// Last winning height to audit (default: the tip).
+        #[arg(long, value_name = "H")]
+        to: Option<u32>,
+        /// One JSON object per ticket, then one with the summary.
+        #[arg(long)]
+        json: bool,
     },
 }
 

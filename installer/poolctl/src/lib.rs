@@ -1,11 +1,13 @@
 //! Library side of `poolctl`: `pool.toml` ([`config`]), the pool CA ([`ca`]), desired state
 //! and facts of each voting host and their differences ([`plan`]), executing those
-//! differences ([`apply`]), a one-line state per host ([`status`]), the host layer ([`host`]:
+//! differences ([`apply`]), a one-line state per host ([`status`]), the vote audit
+//! ([`audit`]: chain, vote journals and owners' preferences checked against each other), the host layer ([`host`]:
 //! what can be done to a machine, over SSH with pinned host keys) and the local lab ([`lab`]:
 //! real test hosts as systemd-nspawn containers). The `poolctl` binary (`main.rs`, `cli.rs`,
 //! `command/`) is a thin CLI over it.
 
 pub mod apply;
+pub mod audit;
 pub mod ca;
 pub mod config;
 pub mod host;

@@ -1,11 +1,11 @@
 //! Talking to the running daemons of a host through its SSH connection: stakepoold's
-//! `/healthz` over a `direct-tcpip` channel, and the voting wallet's JSON-RPC (with the pool's
-//! `excc-rpc` client) over a local forward. Both listen only on the host's loopback.
+//! `/healthz` over a `direct-tcpip` channel, and the voting wallet's and exccd's JSON-RPC (with
+//! the pool's `excc-rpc` client) over local forwards. All listen only on the host's loopback.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use excc_rpc::{ClientConfig, PinnedCert, WalletClient};
+use excc_rpc::{ClientConfig, NodeClient, PinnedCert, WalletClient};
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -82,35 +82,86 @@ fn parse_health(reply: &[u8]) -> Result<Health, String> {
     serde_json::from_str(body).map_err(|e| format!("/healthz body: {e}"))
 }
 
-/// A wallet RPC client whose connection runs through the host's SSH connection.
-pub struct WalletLink {
-    pub client: WalletClient,
+/// An RPC client (`WalletClient` or `NodeClient`) whose connection runs through the host's
+/// SSH connection: a local forward to the server on the host's loopback.
+pub struct RpcLink<C> {
+    pub client: C,
     _forward: LocalForward,
 }
 
-impl WalletLink {
+/// The voting wallet's RPC through SSH.
+pub type WalletLink = RpcLink<WalletClient>;
+/// exccd's RPC through SSH.
+pub type NodeLink = RpcLink<NodeClient>;
+
+/// Where an RPC server listens on the host and how to log in.
+pub struct RpcServer<'a> {
+    /// Its port on the host's `127.0.0.1`.
+    pub port: u16,
+    pub user: &'a str,
+    pub password: &'a Secret,
+    /// Its certificate (pinned), PEM.
+    pub cert_pem: &'a str,
+}
+
+impl<C> RpcLink<C> {
+    async fn connect(
+        ssh: Arc<SshHost>,
+        server: &RpcServer<'_>,
+        what: &str,
+        client: fn(ClientConfig) -> C,
+    ) -> Result<RpcLink<C>, String> {
+        let forward = forward_local(ssh, "127.0.0.1", server.port)
+            .await
+            .map_err(|e| e.to_string())?;
+        let cert =
+            PinnedCert::from_pem(server.cert_pem.as_bytes(), what).map_err(|e| e.to_string())?;
+        let cfg = ClientConfig::new(
+            forward.addr().to_string(),
+            server.user,
+            server.password.expose(),
+            cert,
+        )
+        .with_timeout(CALL_TIMEOUT);
+        Ok(RpcLink {
+            client: client(cfg),
+            _forward: forward,
+        })
+    }
+}
+
+impl RpcLink<WalletClient> {
+    /// The voting wallet as planned.
     pub async fn open(
         ssh: Arc<SshHost>,
         wallet: &WalletRes,
         password: &Secret,
     ) -> Result<WalletLink, String> {
-        let forward = forward_local(ssh, "127.0.0.1", wallet.rpc_port)
-            .await
-            .map_err(|e| e.to_string())?;
-        let cert =
-            PinnedCert::from_pem(wallet.cert_pem.as_bytes(), "the pool CA's exccwallet cert")
-                .map_err(|e| e.to_string())?;
-        let cfg = ClientConfig::new(
-            forward.addr().to_string(),
-            &wallet.rpc_user,
-            password.expose(),
-            cert,
+        let server = RpcServer {
+            port: wallet.rpc_port,
+            user: &wallet.rpc_user,
+            password,
+            cert_pem: &wallet.cert_pem,
+        };
+        Self::wallet(ssh, &server).await
+    }
+
+    /// exccwallet at `server`.
+    pub async fn wallet(ssh: Arc<SshHost>, server: &RpcServer<'_>) -> Result<WalletLink, String> {
+        Self::connect(
+            ssh,
+            server,
+            "the pool CA's exccwallet cert",
+            WalletClient::new,
         )
-        .with_timeout(CALL_TIMEOUT);
-        Ok(WalletLink {
-            client: WalletClient::new(cfg),
-            _forward: forward,
-        })
+        .await
+    }
+}
+
+impl RpcLink<NodeClient> {
+    /// exccd at `server`.
+    pub async fn node(ssh: Arc<SshHost>, server: &RpcServer<'_>) -> Result<NodeLink, String> {
+        Self::connect(ssh, server, "the pool CA's exccd cert", NodeClient::new).await
     }
 }
 

@@ -20,7 +20,7 @@ use poolctl::lab::is_root;
 
 mod common;
 use common::voting::pool_with_tickets;
-use common::{lab_pool, stakepoold_copy, stakepoold_path, text, with_stakepoold};
+use common::{lab_pool, runtime, stakepoold_copy, stakepoold_path, text, with_stakepoold};
 
 #[test]
 fn no_ticket_missed_during_a_rolling_upgrade() {
@@ -32,11 +32,7 @@ fn no_ticket_missed_during_a_rolling_upgrade() {
     }
     let (_turn, _guard, _state, pool) = lab_pool(3);
     let root = pool_tests::test_dir("upgrade-voting");
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = runtime();
     let mut traffic = rt.block_on(pool_with_tickets(&pool, root.path()));
 
     // The rolling upgrade to a differently-built stakepoold runs while blocks keep coming,

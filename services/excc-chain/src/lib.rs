@@ -18,6 +18,7 @@ pub mod script;
 pub mod subsidy;
 pub mod ticket;
 pub mod tx;
+pub mod vote;
 
 pub use address::{Address, AddressKind};
 pub use amount::Amount;
@@ -31,3 +32,4 @@ pub use pubkey::PubKey;
 pub use script::Multisig;
 pub use ticket::{Commitment, FeeCheck, Ticket};
 pub use tx::Transaction;
+pub use vote::Vote;

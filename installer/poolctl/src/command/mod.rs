@@ -1,6 +1,7 @@
 //! One file per subcommand.
 
 mod apply;
+mod audit;
 mod ca;
 mod key;
 mod lab;
@@ -10,7 +11,7 @@ mod upgrade;
 
 use std::io::Write;
 
-use crate::cli::Command;
+use crate::cli::{AuditCommand, Command};
 
 /// Runs `command`; `Ok` carries the exit status (plan: 2 when there are changes).
 pub fn run(command: Command, out: &mut impl Write) -> anyhow::Result<u8> {
@@ -24,6 +25,12 @@ pub fn run(command: Command, out: &mut impl Write) -> anyhow::Result<u8> {
         } => upgrade::run(pool, quiet, health_timeout, out).map(|()| 0),
         Command::Status { file, json } => status::run(&file, json, out),
         Command::Ca(cmd) => ca::run(cmd, out).map(|()| 0),
+        Command::Audit(AuditCommand::Votes {
+            file,
+            from,
+            to,
+            json,
+        }) => audit::votes(&file, poolctl::audit::HeightRange { from, to }, json, out),
         Command::Key(cmd) => key::run(cmd, out).map(|()| 0),
         Command::Lab(cmd) => lab::run(cmd, out).map(|()| 0),
     }

@@ -13,6 +13,12 @@ pub const EXCCD_RPC_USER: &str = "exccd-rpc";
 pub const WALLET_RPC_USER: &str = "exccwallet-rpc";
 /// The seed file, on the host only until the wallet exists.
 pub const WALLET_SEED: &str = "/etc/exccwallet/seed";
+/// stakepoold's state directory on every voting host (its vote journal is `votes.jsonl`).
+pub const STAKEPOOLD_STATE_DIR: &str = "/var/lib/stakepoold";
+/// exccd's RPC certificate as stakepoold pins it.
+pub const STAKEPOOLD_NODE_CERT: &str = "/etc/stakepoold/exccd-rpc.cert";
+/// exccwallet's RPC certificate as stakepoold pins it.
+pub const STAKEPOOLD_WALLET_CERT: &str = "/etc/stakepoold/exccwallet-rpc.cert";
 
 fn header(file: &str, host: &HostEntry) -> String {
     format!(
@@ -112,7 +118,7 @@ pub fn stakepoold(config: &PoolConfig, host: &HostEntry, ports: &Ports) -> Strin
     format!(
         "# stakepoold on {name}, written by poolctl from pool.toml; local edits are overwritten.
 network = \"{network}\"
-state_dir = \"/var/lib/stakepoold\"
+state_dir = \"{STAKEPOOLD_STATE_DIR}\"
 pool_fees = {fee}
 cold_wallet_ext_pub = \"{cold}\"
 fee_address_count = {count}
@@ -121,13 +127,13 @@ fee_address_count = {count}
 rpc = \"127.0.0.1:{node}\"
 user = \"{EXCCD_RPC_USER}\"
 password_file = \"/etc/stakepoold/exccd.password\"
-cert = \"/etc/stakepoold/exccd-rpc.cert\"
+cert = \"{STAKEPOOLD_NODE_CERT}\"
 
 [wallet]
 rpc = \"127.0.0.1:{wallet}\"
 user = \"{WALLET_RPC_USER}\"
 password_file = \"/etc/stakepoold/exccwallet.password\"
-cert = \"/etc/stakepoold/exccwallet-rpc.cert\"
+cert = \"{STAKEPOOLD_WALLET_CERT}\"
 
 [grpc]
 listen = [\"0.0.0.0:{grpc}\"]

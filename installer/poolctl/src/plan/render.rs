@@ -271,18 +271,11 @@ fn render_host(
         .secret(Secrecy::Whole)
         .restarts(Stakepoold),
     );
+    files
+        .push(file(conf::STAKEPOOLD_NODE_CERT, sp, 0o644, node_cert.cert_pem).restarts(Stakepoold));
     files.push(
         file(
-            "/etc/stakepoold/exccd-rpc.cert",
-            sp,
-            0o644,
-            node_cert.cert_pem,
-        )
-        .restarts(Stakepoold),
-    );
-    files.push(
-        file(
-            "/etc/stakepoold/exccwallet-rpc.cert",
+            conf::STAKEPOOLD_WALLET_CERT,
             sp,
             0o644,
             wallet_cert.cert_pem.clone(),

@@ -197,3 +197,12 @@ pub fn healthy_on(status: &str, version: &str) -> usize {
         .filter(|l| l.contains(&needle) && l.ends_with("healthy"))
         .count()
 }
+
+/// The runtime lab tests drive the chain with (2 worker threads: the machine is small).
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}

@@ -1,8 +1,8 @@
-//! Script and transaction parsers never panic on arbitrary bytes.
+//! Script and transaction parsers (tickets, votes) never panic on arbitrary bytes.
 #![no_main]
 use excc_chain::script::{extract_address, parse_multisig};
 use excc_chain::ticket::parse_commitment;
-use excc_chain::{Network, Ticket, Transaction};
+use excc_chain::{Network, Ticket, Transaction, Vote};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -15,6 +15,9 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(tx) = Transaction::parse(data) {
         if let Ok(ticket) = Ticket::from_tx(Network::Simnet, &tx) {
             let _ = ticket.check_pool_fee(|_| true, 200, "7.5".parse().unwrap());
+        }
+        if let Ok(vote) = Vote::from_tx(&tx) {
+            assert_eq!(vote.ticket, tx.inputs[1].prev_hash);
         }
     }
 });
