@@ -115,7 +115,8 @@ async fn another_voting_nodes_vote_counts_as_voted_not_as_a_failure() {
         .chain(journal(&spd2))
         .filter(|e| e["kind"] == "voted_elsewhere")
         .count();
-    assert_eq!(elsewhere as u64, duplicate);
+    // Read after the metrics: a vote of the last block may have been journaled since.
+    assert!(elsewhere as u64 >= duplicate, "{elsewhere} < {duplicate}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -290,4 +291,28 @@ async fn an_added_low_fee_ticket_that_was_voted_is_reported_voted_not_invalid() 
     assert_eq!(listed.spent_by, voted["vote"].as_str().unwrap());
     // The other low-fee tickets (not voted yet) are still listed as such.
     assert!(info.invalid_tickets.iter().any(|t| low.contains(t)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tips_winners_are_retried_for_as_long_as_it_is_the_tip() {
+    let dir = pool_tests::test_dir("spd-long-lock");
+    let mut rig = Rig::start(dir.path(), RigOptions::default()).await;
+    // Pool tickets are most of the live pool: a block needs the pool's votes.
+    rig.traffic.to_pool_voting(20, 1).await;
+    rig.wallet.ok("walletlock", json!([])).await;
+    let refused = loop {
+        match rig.traffic.try_block(5).await {
+            Err(refused) => break refused,
+            Ok(_) => continue,
+        }
+    };
+    // Locked for longer than the fast retries (20 × 0.5 s): the tip's winners must still
+    // be voted once the wallet is unlocked, so the chain goes on.
+    tokio::time::sleep(std::time::Duration::from_secs(14)).await;
+    rig.wallet
+        .ok("walletpassphrase", json!(["password", 0]))
+        .await;
+    rig.traffic.mine_refused(refused).await;
+    rig.traffic.block(0).await;
+    assert!(metric(&rig.spd, "stakepoold_votes_cast_total").await > 0);
 }

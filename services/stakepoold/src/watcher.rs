@@ -16,8 +16,11 @@ use crate::voter::{RETRY_DELAY, vote_winners};
 
 /// How often the poller checks exccd and exccwallet.
 pub const POLL_INTERVAL: Duration = Duration::from_secs(2);
-/// How many times a block's failed votes are retried while it is still the tip.
-const VOTE_RETRIES: u32 = 20;
+/// Failed votes are retried every [`RETRY_DELAY`] for this many attempts, then every
+/// [`SLOW_RETRY_DELAY`], for as long as their block is the tip (a vote is useful until
+/// the next block, however long that takes: a locked wallet can hold the chain up).
+const FAST_RETRIES: u32 = 20;
+const SLOW_RETRY_DELAY: Duration = Duration::from_secs(2);
 
 /// Runs the notification loop until the process stops.
 pub async fn follow_node(shared: Arc<Shared>) -> anyhow::Result<()> {
@@ -108,13 +111,15 @@ async fn handle(
                 )
                 .await;
                 let mut attempt = 0;
-                while !summary.failed.is_empty() && attempt < VOTE_RETRIES {
+                while !summary.failed.is_empty() {
                     attempt += 1;
+                    let delay = if attempt <= FAST_RETRIES {
+                        RETRY_DELAY
+                    } else {
+                        SLOW_RETRY_DELAY
+                    };
                     // Stop retrying as soon as a newer block has winners of its own.
-                    if tokio::time::timeout(RETRY_DELAY, tip.changed())
-                        .await
-                        .is_ok()
-                    {
+                    if tokio::time::timeout(delay, tip.changed()).await.is_ok() {
                         break;
                     }
                     tracing::info!(height, attempt, "retrying failed votes");
