@@ -282,10 +282,14 @@ fn audit(pool_toml: &Path) -> (bool, Option<u64>) {
     };
     let text = String::from_utf8_lossy(&out.stdout);
     eprint!("{}", String::from_utf8_lossy(&out.stderr));
-    let mismatches = text
+    let summary = text
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .find_map(|v| v.get("bit_mismatches").and_then(|m| m.as_u64()));
+        .find_map(|v| v.get("summary").cloned());
+    if let Some(s) = &summary {
+        eprintln!("soak: poolctl audit votes: {s}");
+    }
+    let mismatches = summary.and_then(|s| s["bit_mismatches"].as_u64());
     (out.status.success(), mismatches)
 }
 
