@@ -195,6 +195,47 @@ impl Rig {
         (wallet, spd)
     }
 
+    /// User `user` buys `n` tickets paying only 1 % (below the pool's fee), an admin adds
+    /// them (stakepoold votes them anyway) and the miner waits for their votes like for any
+    /// pool ticket's. Returns their hashes.
+    pub async fn add_low_fee_tickets(&mut self, user: usize, n: u64) -> Vec<excc_chain::ChainHash> {
+        let multisig = self.users[user].multisig.clone();
+        let bought = self
+            .traffic
+            .users
+            .ok(
+                "purchaseticket",
+                json!([
+                    "default",
+                    100_000,
+                    1,
+                    multisig,
+                    n,
+                    self.traffic.fee_address,
+                    1.0
+                ]),
+            )
+            .await;
+        let low = crate::filler::hashes(&bought);
+        self.traffic.pool_tickets.extend(low.iter().copied());
+        let tickets = low
+            .iter()
+            .map(|h| pb::Ticket {
+                hash: h.to_string(),
+                multisig_address: multisig.clone(),
+            })
+            .collect();
+        let mut api = self
+            .pki
+            .client(self.spd.grpc_port, "web", None)
+            .await
+            .expect("gRPC client");
+        api.set_added_low_fee_tickets(pb::SetAddedLowFeeTicketsRequest { tickets })
+            .await
+            .expect("SetAddedLowFeeTickets");
+        low
+    }
+
     /// The node blocks are mined on.
     pub fn node(&self) -> &Daemon {
         &self.traffic.node

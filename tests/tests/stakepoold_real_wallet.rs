@@ -216,48 +216,17 @@ async fn an_added_low_fee_ticket_that_was_voted_is_reported_voted_not_invalid() 
     let mut rig = Rig::start(dir.path(), RigOptions::default()).await;
     rig.traffic.to_pool_voting(10, 1).await;
     let multisig = rig.users[0].multisig.clone();
-    let bought = rig
-        .traffic
-        .users
-        .ok(
-            "purchaseticket",
-            json!([
-                "default",
-                100000,
-                1,
-                multisig,
-                10,
-                rig.traffic.fee_address,
-                1.0
-            ]),
-        )
-        .await;
-    let low: Vec<String> = bought
-        .as_array()
-        .unwrap()
+    let low: Vec<String> = rig
+        .add_low_fee_tickets(0, 10)
+        .await
         .iter()
-        .map(|t| t.as_str().unwrap().to_owned())
+        .map(ToString::to_string)
         .collect();
     let mut api = rig
         .pki
         .client(rig.spd.grpc_port, "web", None)
         .await
         .unwrap();
-    api.set_added_low_fee_tickets(pb::SetAddedLowFeeTicketsRequest {
-        tickets: low
-            .iter()
-            .map(|t| pb::Ticket {
-                hash: t.clone(),
-                multisig_address: String::new(),
-            })
-            .collect(),
-    })
-    .await
-    .unwrap();
-    rig.traffic.pool_tickets.extend(
-        low.iter()
-            .map(|t| t.parse::<excc_chain::ChainHash>().unwrap()),
-    );
     // Mine until stakepoold voted one of them, then one block more (the vote is mined).
     let voted = loop {
         // Five pool tickets bought a block keep the live pool from draining.

@@ -5,13 +5,11 @@
 use std::collections::{HashMap, HashSet};
 
 use excc_chain::ChainHash;
-use pool_tests::filler::hashes;
 use pool_tests::rig::{Rig, RigOptions, host_journal, journal};
 use pool_tests::traffic::SVH;
 use pool_tests::wait_for;
 use poolctl::audit::{BitsCheck, HeightRange, Report, Verdict};
 use serde_json::json;
-use stakepoold_proto::v1 as pb;
 
 const ALL: HeightRange = HeightRange {
     from: None,
@@ -124,40 +122,7 @@ async fn an_admin_added_low_fee_ticket_is_audited_like_the_others() {
     steady_chain_to(&mut rig, SVH).await;
     // User 1 buys tickets paying 1 % instead of the pool's 7.5 %; an admin adds them.
     let user = rig.users[1].clone();
-    let bought = rig
-        .traffic
-        .users
-        .ok(
-            "purchaseticket",
-            json!([
-                "default",
-                100_000,
-                1,
-                user.multisig,
-                6,
-                rig.traffic.fee_address,
-                1.0
-            ]),
-        )
-        .await;
-    let low: HashSet<ChainHash> = hashes(&bought).into_iter().collect();
-    // The miner waits for their votes like for any pool ticket's.
-    rig.traffic.pool_tickets.extend(low.iter().copied());
-    let tickets = low
-        .iter()
-        .map(|h| pb::Ticket {
-            hash: h.to_string(),
-            multisig_address: user.multisig.clone(),
-        })
-        .collect();
-    let mut api = rig
-        .pki
-        .client(rig.spd.grpc_port, "web", None)
-        .await
-        .expect("gRPC client");
-    api.set_added_low_fee_tickets(pb::SetAddedLowFeeTicketsRequest { tickets })
-        .await
-        .expect("SetAddedLowFeeTickets");
+    let low: HashSet<ChainHash> = rig.add_low_fee_tickets(1, 6).await.into_iter().collect();
     // Until one of them has won and its vote is mined.
     let voted_low = |rig: &Rig| {
         let j = journal(&rig.spd);
