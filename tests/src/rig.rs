@@ -241,12 +241,12 @@ impl Rig {
         &self.traffic.node
     }
 
-    /// Mines (the pool buying 2 tickets a block) until pool tickets have won in `wins` more
-    /// blocks.
+    /// Mines (the pool buying 5 tickets a block, as many as a block's winners spend, so the
+    /// live pool does not drain) until pool tickets have won in `wins` more blocks.
     pub async fn pool_wins(&mut self, wins: usize) {
         let mut seen = 0;
         while seen < wins {
-            let (_, n) = self.traffic.block(2).await;
+            let (_, n) = self.traffic.block(5).await;
             seen += usize::from(n > 0);
         }
     }

@@ -18,7 +18,7 @@ async fn votes_through_the_wallet_when_exccd_has_no_transaction_index() {
         },
     )
     .await;
-    rig.traffic.to_pool_voting(2, 4).await;
+    rig.traffic.to_pool_voting(10, 4).await;
     assert_eq!(rig.traffic.missed_pool_tickets().await, vec![]);
     assert!(metric(&rig.spd, "stakepoold_votes_cast_total").await >= 4);
     let health = rig.spd.health().await;
@@ -38,10 +38,26 @@ async fn a_locked_wallets_unsigned_vote_is_never_sent_and_the_lock_is_the_report
     let dir = pool_tests::test_dir("spd-locked");
     let mut rig = Rig::start(dir.path(), RigOptions::default()).await;
     rig.traffic.to_pool_voting(2, 1).await;
+    // Other stakers keep most of the live pool, so blocks can be mined without the
+    // pool's votes while its wallet is locked.
+    rig.traffic.filler.schedule = |_| 8;
     rig.wallet.ok("walletlock", json!([])).await;
-    // Two more blocks with pool winners: the first one's winners are given up
-    // when the second block arrives.
-    rig.pool_wins(2).await;
+    // Two blocks mined over unvoted pool winners: they are given up when the tip moves.
+    // (A block whose winners are mostly the pool's cannot be mined without them: it is
+    // mined after a short unlock.)
+    let mut given_up = 0;
+    while given_up < 2 {
+        match rig.traffic.try_block(2).await {
+            Ok((_, n)) => given_up += usize::from(n > 0),
+            Err(refused) => {
+                rig.wallet
+                    .ok("walletpassphrase", json!(["password", 0]))
+                    .await;
+                rig.traffic.mine_refused(refused).await;
+                rig.wallet.ok("walletlock", json!([])).await;
+            }
+        }
+    }
     let not_voted = journal(&rig.spd)
         .into_iter()
         .filter(|e| e["kind"] == "not_voted")
@@ -94,7 +110,7 @@ async fn another_voting_nodes_vote_counts_as_voted_not_as_a_failure() {
     let dir = pool_tests::test_dir("spd-two-voters");
     let mut rig = Rig::start(dir.path(), RigOptions::default()).await;
     let (_wallet2, spd2) = rig.second_voter(dir.path()).await;
-    rig.traffic.to_pool_voting(2, 6).await;
+    rig.traffic.to_pool_voting(10, 6).await;
     rig.traffic.block(0).await;
     assert_eq!(rig.traffic.missed_pool_tickets().await, vec![]);
     let failed = metric(&rig.spd, "stakepoold_votes_failed_total").await
@@ -123,7 +139,7 @@ async fn another_voting_nodes_vote_counts_as_voted_not_as_a_failure() {
 async fn after_an_exccd_restart_the_next_winners_are_voted_at_once() {
     let dir = pool_tests::test_dir("spd-exccd-restart");
     let mut rig = Rig::start(dir.path(), RigOptions::default()).await;
-    rig.traffic.to_pool_voting(2, 2).await;
+    rig.traffic.to_pool_voting(10, 2).await;
     rig.traffic.node.stop();
     wait_for(10, "unhealthy while exccd is down", || async {
         (rig.spd.health().await["healthy"] == json!(false)).then_some(())

@@ -60,7 +60,7 @@ fn all_voted_with_their_owners_preference(rig: &Rig, report: &Report) {
 async fn every_pool_winner_is_voted_with_its_owners_preference() {
     let dir = pool_tests::test_dir("audit-clean");
     let mut rig = Rig::start(dir.path(), RigOptions::default()).await;
-    rig.traffic.to_pool_voting(2, 4).await;
+    rig.traffic.to_pool_voting(10, 4).await;
     let journals = [host_journal(&rig.spd, "voting1")];
     let report = rig.audit(&journals, ALL).await;
     eprintln!("{}", report.summary_line());
@@ -96,7 +96,7 @@ async fn without_a_transaction_index_votes_are_read_through_the_wallet() {
         ..Default::default()
     };
     let mut rig = Rig::start(dir.path(), opts).await;
-    rig.traffic.to_pool_voting(2, 2).await;
+    rig.traffic.to_pool_voting(10, 2).await;
     let report = rig.audit(&[host_journal(&rig.spd, "voting1")], ALL).await;
     eprintln!("{}", report.summary_line());
     all_voted_with_their_owners_preference(&rig, &report);
@@ -264,7 +264,7 @@ async fn a_voting_node_without_the_users_preferences_makes_bit_mismatches() {
     let (_wallet2, spd2) = rig.second_voter(dir.path()).await;
     // Only the node that never got the preferences votes: wallet defaults for everyone.
     rig.spd.stop();
-    rig.traffic.to_pool_voting(2, 6).await;
+    rig.traffic.to_pool_voting(10, 6).await;
     let journals = |rig: &Rig| {
         [
             host_journal(&rig.spd, "voting1"),
