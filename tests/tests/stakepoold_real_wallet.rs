@@ -145,8 +145,18 @@ async fn after_an_exccd_restart_the_next_winners_are_voted_at_once() {
         (rig.spd.health().await["healthy"] == json!(false)).then_some(())
     })
     .await;
-    // Long enough for the websocket's reconnect backoff to grow to 16 s.
-    tokio::time::sleep(std::time::Duration::from_secs(17)).await;
+    // Until the websocket's reconnect backoff has grown to 16 s (five failed attempts:
+    // 1, 2, 4, 8 s apart).
+    wait_for(40, "five failed websocket reconnects", || async {
+        (rig.spd
+            .proc
+            .log_text()
+            .matches("websocket connect failed")
+            .count()
+            >= 5)
+            .then_some(())
+    })
+    .await;
     rig.traffic.node.start_again().await;
     // A winner is votable only until the next block: the notifications must
     // come back as soon as exccd answers, not after the backoff.
@@ -293,7 +303,10 @@ async fn a_tips_winners_are_retried_for_as_long_as_it_is_the_tip() {
     };
     // Locked for longer than the fast retries (20 × 0.5 s): the tip's winners must still
     // be voted once the wallet is unlocked, so the chain goes on.
-    tokio::time::sleep(std::time::Duration::from_secs(14)).await;
+    wait_for(40, "retries past the fast ones", || async {
+        rig.spd.proc.log_text().contains("attempt=21").then_some(())
+    })
+    .await;
     rig.wallet
         .ok("walletpassphrase", json!(["password", 0]))
         .await;

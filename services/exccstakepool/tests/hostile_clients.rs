@@ -222,7 +222,11 @@ async fn a_request_holds_its_turn_for_a_bounded_time() {
     // turn; the home page waits for that turn.
     let started = Instant::now();
     let stats = tokio::spawn(exchange(addr, "GET", "/stats", &[], ""));
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // /stats holds the turn once its call reached the frozen node.
+    pool_tests::wait_for(5, "/stats to reach the frozen node", || async {
+        (frozen.held() > 0).then_some(())
+    })
+    .await;
     let home = tokio::spawn(exchange(addr, "GET", "/", &[], ""));
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(!home.is_finished(), "a second request ran beside the first");
