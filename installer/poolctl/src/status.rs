@@ -42,7 +42,7 @@ impl HostStatus {
         if let Some(e) = &self.error {
             return format!("{:<10} {:<15} unreachable: {e}", self.host, self.address);
         }
-        let versions = BinaryName::ALL
+        let versions = BinaryName::VOTING
             .iter()
             .map(|n| {
                 format!(

@@ -14,7 +14,8 @@ mod secret;
 pub mod writeback;
 
 pub use model::{
-    BinaryName, BinarySource, ColdWallet, HostEntry, PoolConfig, PoolSettings, Secrets, SshSettings,
+    BackupSettings, BinaryName, BinarySource, ColdWallet, DATABASE_NAME, DATABASE_USER, Database,
+    HostEntry, PoolConfig, PoolSettings, Secrets, Smtp, SshSettings, WebSettings, WebSide, WebTls,
 };
 pub use problems::{ConfigError, Problem};
 pub use secret::{Secret, SecretRef};

@@ -28,6 +28,107 @@ pub struct PoolConfig {
     pub hosts: Vec<HostEntry>,
     /// `[cold_wallet]`: the fee wallet poolctl keeps in sync, when it can reach it.
     pub cold_wallet: Option<ColdWallet>,
+    /// The web side (`[web]`, `[[web_hosts]]`, `[database]`, `[backup]`,
+    /// `[binaries.exccstakepool]`); `None` when pool.toml declares no web host.
+    pub web: Option<WebSide>,
+}
+
+/// Everything pool.toml declares about the web service and its database.
+#[derive(Clone, Debug)]
+pub struct WebSide {
+    /// `[web]`.
+    pub site: WebSettings,
+    /// `[[web_hosts]]`, at least one.
+    pub hosts: Vec<HostEntry>,
+    /// `[database]`.
+    pub database: Database,
+    /// `[backup]`.
+    pub backup: BackupSettings,
+    /// `secrets.web_api_secret` (or the one poolctl generated in `.poolctl/secrets/`):
+    /// signs API tokens and session cookies; the same on every web host.
+    pub api_secret: Secret,
+    /// `[web] tls_cert` + `secrets.web_tls_key`; `None`: certificates from the pool CA.
+    pub tls: Option<WebTls>,
+}
+
+/// `[web]`: the site's settings, rendered into exccstakepool.toml.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebSettings {
+    /// `https://NAME[:PORT]`, no trailing slash.
+    pub base_url: String,
+    /// The host name of `base_url` (nginx's `server_name`, the pool-CA certificate's SAN).
+    pub server_name: String,
+    pub pool_email: String,
+    pub closed: bool,
+    pub admin_emails: Vec<String>,
+    pub sync_interval_secs: u64,
+    pub voting_node_timeout_secs: u64,
+    /// `[web.limits]` as written: (key, value) in a fixed key order, only those set.
+    pub limits: Vec<(String, i64)>,
+    /// `[web.smtp]`.
+    pub smtp: Option<Smtp>,
+}
+
+/// `[web.smtp]` (+ `secrets.smtp_password`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Smtp {
+    pub host: String,
+    /// `starttls`, `tls` or `none`.
+    pub security: String,
+    pub port: u16,
+    pub user: Option<String>,
+    pub password: Option<Secret>,
+    pub from: String,
+}
+
+/// `[database]`.
+#[derive(Clone, Debug)]
+pub enum Database {
+    /// A file in the (single) web host's state directory.
+    Sqlite,
+    /// MariaDB installed by poolctl on `host`.
+    Mariadb {
+        host: HostEntry,
+        /// `secrets.database_password` (or generated).
+        password: Secret,
+    },
+    /// A server the operator runs.
+    External {
+        /// `mysql://USER@HOST:PORT/DATABASE`, no password.
+        url: String,
+        /// Its CA certificate (PEM), read at load.
+        ca_pem: String,
+        password: Secret,
+    },
+}
+
+/// The database name and user poolctl creates on an installed MariaDB.
+pub const DATABASE_NAME: &str = "excc_pool";
+pub const DATABASE_USER: &str = "excc_pool";
+
+/// `[backup]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BackupSettings {
+    pub every_hours: u32,
+    pub keep: u32,
+}
+
+impl Default for BackupSettings {
+    fn default() -> Self {
+        BackupSettings {
+            every_hours: 24,
+            keep: 7,
+        }
+    }
+}
+
+/// The operator's certificate for the site.
+#[derive(Clone, Debug)]
+pub struct WebTls {
+    /// The chain, PEM, read at load.
+    pub cert_pem: String,
+    /// `secrets.web_tls_key`.
+    pub key: Secret,
 }
 
 /// `[cold_wallet]`: the operator's wallet that receives the pool fees, reached directly over
@@ -71,16 +172,19 @@ pub struct PoolSettings {
     pub voting_address_count: u32,
 }
 
-/// The three programs a voting host runs.
+/// The programs poolctl installs: three on each voting host, the web service on web hosts
+/// (and on the database host, for its backups).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum BinaryName {
     Exccd,
     Exccwallet,
     Stakepoold,
+    Exccstakepool,
 }
 
 impl BinaryName {
-    pub const ALL: [BinaryName; 3] = [
+    /// A voting host's programs, in start order.
+    pub const VOTING: [BinaryName; 3] = [
         BinaryName::Exccd,
         BinaryName::Exccwallet,
         BinaryName::Stakepoold,
@@ -91,6 +195,7 @@ impl BinaryName {
             BinaryName::Exccd => "exccd",
             BinaryName::Exccwallet => "exccwallet",
             BinaryName::Stakepoold => "stakepoold",
+            BinaryName::Exccstakepool => "exccstakepool",
         }
     }
 
@@ -99,7 +204,7 @@ impl BinaryName {
         match self {
             BinaryName::Exccd => Some("node"),
             BinaryName::Exccwallet => Some("wallet"),
-            BinaryName::Stakepoold => None,
+            BinaryName::Stakepoold | BinaryName::Exccstakepool => None,
         }
     }
 }
@@ -181,6 +286,19 @@ impl PoolConfig {
             .iter()
             .find(|b| b.name == name)
             .expect("the loader requires every binary")
+    }
+
+    /// The web hosts (none without `[web]`).
+    pub fn web_hosts(&self) -> &[HostEntry] {
+        self.web.as_ref().map_or(&[], |w| &w.hosts)
+    }
+
+    /// The database host poolctl installs MariaDB on, if any.
+    pub fn database_host(&self) -> Option<&HostEntry> {
+        match &self.web.as_ref()?.database {
+            Database::Mariadb { host, .. } => Some(host),
+            _ => None,
+        }
     }
 
     pub fn host(&self, name: &str) -> Option<&HostEntry> {

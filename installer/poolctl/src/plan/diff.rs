@@ -108,7 +108,7 @@ pub fn diff(desired: &HostDesired, facts: &Facts, wallet: Option<&WalletFacts>) 
             }),
         }
     }
-    let mut restart: BTreeSet<BinaryName> = BinaryName::ALL
+    let mut restart: BTreeSet<BinaryName> = BinaryName::VOTING
         .into_iter()
         .filter(|n| facts.pending.contains(n.as_str()))
         .collect();
@@ -133,7 +133,7 @@ pub fn diff(desired: &HostDesired, facts: &Facts, wallet: Option<&WalletFacts>) 
         }
     }
     let mut reload = false;
-    let units: Vec<String> = BinaryName::ALL.into_iter().map(unit_path).collect();
+    let units: Vec<String> = BinaryName::VOTING.into_iter().map(unit_path).collect();
     let (files, forget) = wallet_files(desired, facts);
     for f in &files {
         let want = Meta {
@@ -198,7 +198,7 @@ pub fn diff(desired: &HostDesired, facts: &Facts, wallet: Option<&WalletFacts>) 
             match s {
                 BinaryName::Exccd => reason.push_str("; exccwallet and stakepoold restart with it"),
                 BinaryName::Exccwallet => reason.push_str("; stakepoold restarts with it"),
-                BinaryName::Stakepoold => {}
+                _ => {}
             }
             changes.push(Change::Restart {
                 service: *s,
@@ -398,7 +398,7 @@ mod tests {
             dirs: Vec::new(),
             binaries: Vec::new(),
             files: vec![conf("a=1\n"), wallet_file(WALLET_CONF, FINAL_WALLET_CONF)],
-            services: BinaryName::ALL.to_vec(),
+            services: BinaryName::VOTING.to_vec(),
             wallet: WalletRes {
                 rpc_port: 1,
                 rpc_user: "u".into(),
@@ -445,7 +445,7 @@ mod tests {
         facts
             .wallet_files
             .push("/var/lib/exccwallet/simnet/wallet.json".into());
-        for s in BinaryName::ALL {
+        for s in BinaryName::VOTING {
             facts.services.insert(
                 s,
                 ServiceFact {

@@ -199,7 +199,7 @@ pub(crate) fn parse(mut out: &[u8]) -> Result<Facts, String> {
             }
             "V" => {
                 let w: Vec<&str> = rest.split(' ').collect();
-                let name = BinaryName::ALL
+                let name = BinaryName::VOTING
                     .into_iter()
                     .find(|n| Some(&n.as_str()) == w.first())
                     .ok_or_else(|| format!("unknown service in {line:?}"))?;

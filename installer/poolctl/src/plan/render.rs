@@ -105,7 +105,7 @@ fn render_host(
     let grpc_cert = ca.server_cert(&host.name, "stakepoold-grpc", &sans)?;
     let secrets = &config.secrets;
 
-    let users = BinaryName::ALL
+    let users = BinaryName::VOTING
         .iter()
         .map(|n| UserRes {
             name: n.as_str().to_owned(),
@@ -125,7 +125,7 @@ fn render_host(
             mode: 0o700,
         },
     ];
-    for n in BinaryName::ALL {
+    for n in BinaryName::VOTING {
         dirs.push(DirRes {
             path: format!("/etc/{n}"),
             owner: "root".into(),
@@ -308,7 +308,7 @@ fn render_host(
         dirs,
         binaries: bins,
         files,
-        services: BinaryName::ALL.to_vec(),
+        services: BinaryName::VOTING.to_vec(),
         wallet: WalletRes {
             rpc_port: ports.wallet_rpc,
             rpc_user: WALLET_RPC_USER.to_owned(),

@@ -12,7 +12,7 @@ impl Loader<'_> {
         };
         self.unknown(t, "binaries", &["exccd", "exccwallet", "stakepoold"]);
         let mut out = Vec::new();
-        for name in BinaryName::ALL {
+        for name in BinaryName::VOTING {
             let prefix = format!("binaries.{name}");
             let Some(b) = self.table(t, "binaries", name.as_str(), true) else {
                 continue;

@@ -137,6 +137,7 @@ impl PoolConfig {
             exccwallet_settings,
             hosts,
             cold_wallet,
+            web: None,
         })
     }
 }
