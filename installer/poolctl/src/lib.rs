@@ -10,6 +10,7 @@ pub mod apply;
 pub mod audit;
 pub mod ca;
 pub mod config;
+pub mod health;
 pub mod host;
 pub mod lab;
 pub mod plan;

@@ -20,6 +20,8 @@ use std::sync::Arc;
 use tokio::task::JoinSet;
 
 use crate::config::PoolConfig;
+use crate::host::SshHost;
+use crate::plan::resource::Role;
 use crate::plan::{self, ColdPlan, HostPlan, PlanError};
 use crate::progress::Progress;
 
@@ -86,9 +88,9 @@ pub async fn apply(pool_toml: &Path, options: &ApplyOptions) -> Result<ApplyRepo
     }
     progress.line(
         "",
-        &format!("connecting to {} hosts", prepared.desired.len()),
+        &format!("connecting to {} hosts", prepared.all_desired().count()),
     );
-    let hosts = plan::connect_all(&mut prepared.config, options.accept_new_host_keys).await?;
+    let hosts = plan::connect_pool(&mut prepared, options.accept_new_host_keys).await?;
     let plans = plan::plan_all(&prepared, &hosts).await?;
     for p in &plans {
         progress.line(
@@ -106,32 +108,52 @@ pub async fn apply(pool_toml: &Path, options: &ApplyOptions) -> Result<ApplyRepo
     let config = Arc::new(prepared.config);
     let journal = Arc::new(journal);
     let progress = Arc::new(progress);
-    let mut tasks = JoinSet::new();
-    for (ssh, plan) in hosts.iter().zip(&plans) {
-        if plan.is_empty() {
+    // Voting hosts first, then the database, then the web hosts (which need both); a
+    // failed group stops the later ones.
+    let mut failed = Vec::new();
+    for role in [Role::Voting, Role::Database, Role::Web] {
+        let group: Vec<(Arc<SshHost>, HostPlan)> = hosts
+            .iter()
+            .zip(&plans)
+            .filter(|(_, p)| p.desired.role == role && !p.is_empty())
+            .map(|(h, p)| (Arc::clone(h), p.clone()))
+            .collect();
+        if group.is_empty() {
             continue;
         }
-        let (ssh, plan, reach) = (Arc::clone(ssh), plan.clone(), Arc::clone(&reach));
-        let (config, journal, progress) = (
-            Arc::clone(&config),
-            Arc::clone(&journal),
-            Arc::clone(&progress),
-        );
-        tasks.spawn(async move {
-            let r = steps::apply_host(&ssh, &reach, &plan, &config, &journal, &progress).await;
-            if r.is_ok() {
-                progress.line(&plan.desired.host.name, "done: healthy");
+        if !failed.is_empty() {
+            for (_, p) in &group {
+                progress.line(
+                    &p.desired.host.name,
+                    "not changed: an earlier group of hosts failed",
+                );
             }
-            r
-        });
-    }
-    let mut failed = Vec::new();
-    while let Some(joined) = tasks.join_next().await {
-        if let Err(e) = joined.expect("apply task panicked") {
-            progress.line("", &format!("failed: {e}"));
-            failed.push(e);
+            continue;
+        }
+        let mut tasks = JoinSet::new();
+        for (ssh, plan) in group {
+            let reach = Arc::clone(&reach);
+            let (config, journal, progress) = (
+                Arc::clone(&config),
+                Arc::clone(&journal),
+                Arc::clone(&progress),
+            );
+            tasks.spawn(async move {
+                let r = steps::apply_host(&ssh, &reach, &plan, &config, &journal, &progress).await;
+                if r.is_ok() {
+                    progress.line(&plan.desired.host.name, "done: healthy");
+                }
+                r
+            });
+        }
+        while let Some(joined) = tasks.join_next().await {
+            if let Err(e) = joined.expect("apply task panicked") {
+                progress.line("", &format!("failed: {e}"));
+                failed.push(e);
+            }
         }
     }
+    drop(reach);
     for ssh in hosts {
         if let Ok(ssh) = Arc::try_unwrap(ssh) {
             ssh.close().await;

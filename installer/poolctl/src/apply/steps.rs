@@ -7,11 +7,13 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::config::{BinaryName, PoolConfig};
+use crate::config::PoolConfig;
 use crate::host::{Host, HostError, RemoteCommand, SshHost, UploadOptions};
-use crate::plan::resource::{PENDING_DIR, POOL_LIB, PREVIOUS_DIR, WALLET_STATE};
+use crate::plan::resource::{
+    HealthCheck, PENDING_DIR, POOL_LIB, PREVIOUS_DIR, Service, WALLET_STATE, WalletRes,
+};
 use crate::plan::{Change, FileChange, HostPlan};
-use crate::runtime::{WalletLink, health};
+use crate::runtime::WalletLink;
 
 use super::journal::Journal;
 use crate::progress::Progress;
@@ -76,6 +78,15 @@ impl Ctx<'_> {
         Ok(())
     }
 
+    /// The voting wallet (a wallet change on a host without one is a bug in the plan).
+    fn wallet(&self) -> Result<&WalletRes, StepError> {
+        self.plan
+            .desired
+            .wallet
+            .as_ref()
+            .ok_or_else(|| self.fail("wallet", "this host has no voting wallet"))
+    }
+
     fn fail(&self, step: &str, reason: impl Into<String>) -> StepError {
         StepError::Failed {
             host: self.name().to_owned(),
@@ -120,6 +131,26 @@ pub async fn apply_host(
         dirs,
     )
     .await?;
+
+    if let Some(packages) = changes.iter().find_map(|c| match c {
+        Change::Packages(p) => Some(p.clone()),
+        _ => None,
+    }) {
+        cx.phase(
+            "packages",
+            &format!("installing {} (apt-get)", packages.join(" ")),
+            async {
+                cx.sh(
+                    "installing packages (apt-get install; the host needs its package mirror)",
+                    r#"export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends "$@" >/dev/null"#,
+                    packages.clone(),
+                )
+                .await
+            },
+        )
+        .await?;
+    }
 
     let users: Vec<String> = changes
         .iter()
@@ -185,7 +216,7 @@ pub async fn apply_host(
 
     // Before any input of a service changes: mark it for a restart and keep the files being
     // replaced, so an interrupted run still restarts it and a rollback has the old copies.
-    let mut marks: Vec<BinaryName> = Vec::new();
+    let mut marks: Vec<Service> = Vec::new();
     let mut backups: Vec<String> = Vec::new();
     for c in changes {
         if let Change::File { res, change, .. } = c
@@ -272,7 +303,7 @@ while [ $# -gt 0 ]; do cp -p -- "$1" "$previous/$2"; shift 2; done"#,
     let enable: Vec<String> = changes
         .iter()
         .filter_map(|c| match c {
-            Change::Enable(s) => Some(format!("{s}.service")),
+            Change::Enable(s) => Some(s.unit()),
             _ => None,
         })
         .collect();
@@ -295,7 +326,7 @@ while [ $# -gt 0 ]; do cp -p -- "$1" "$previous/$2"; shift 2; done"#,
             _ => continue,
         };
         cx.phase("services", &format!("{verb}ing {service}"), async {
-            let unit = format!("{service}.service");
+            let unit = service.unit();
             let out = ssh
                 .run(&RemoteCommand::shell(
                     r#"systemctl "$1" "$2" && rm -f -- "$3""#,
@@ -347,10 +378,13 @@ while [ $# -gt 0 ]; do cp -p -- "$1" "$previous/$2"; shift 2; done"#,
     }
 
     if !changes.is_empty() {
-        cx.phase("health", "waiting for stakepoold /healthz", async {
-            wait_healthy(&cx).await
-        })
-        .await?;
+        let what = match plan.desired.health {
+            HealthCheck::Stakepoold { .. } => "waiting for stakepoold /healthz",
+            HealthCheck::Web { .. } => "waiting for the web service's /healthz and nginx",
+            HealthCheck::Database => "waiting for the database",
+        };
+        cx.phase("health", what, async { wait_healthy(&cx).await })
+            .await?;
     }
     // Last, so an upgrade that fails before still has every previous copy for its rollback.
     if changes
@@ -405,7 +439,7 @@ if grep -q '^privpass=' "$prev/$confcopy" 2>/dev/null; then rm -f -- "$prev/$con
 /// The wallet exists: exccwallet.conf without the creation lines (the running wallet does
 /// not reread it, so no restart), and the seed gone, with any previous copies of either.
 async fn forget_wallet_secrets(cx: &Ctx<'_>) -> Result<(), StepError> {
-    let creation = &cx.plan.desired.wallet.creation;
+    let creation = &cx.wallet()?.creation;
     let conf = cx
         .plan
         .desired
@@ -449,15 +483,11 @@ for n; do
 done"#;
 
 async fn wallet_steps(cx: &Ctx<'_>, unlock: bool, sync: Option<u32>) -> Result<(), StepError> {
-    let desired = &cx.plan.desired;
     let secrets = &cx.config.secrets;
-    let link = WalletLink::open(
-        Arc::clone(cx.ssh),
-        &desired.wallet,
-        &secrets.exccwallet_rpc_password,
-    )
-    .await
-    .map_err(|e| cx.fail("wallet", e))?;
+    let wallet = cx.wallet()?;
+    let link = WalletLink::open(Arc::clone(cx.ssh), wallet, &secrets.exccwallet_rpc_password)
+        .await
+        .map_err(|e| cx.fail("wallet", e))?;
     let c = &link.client;
     // The wallet may still be starting (or creating itself from the seed).
     cx.phase("wallet", "waiting for the wallet's RPC", async {
@@ -483,12 +513,12 @@ async fn wallet_steps(cx: &Ctx<'_>, unlock: bool, sync: Option<u32>) -> Result<(
         .get_master_pub_key("default")
         .await
         .map_err(|e| cx.fail("wallet", e.to_string()))?;
-    if xpub != desired.wallet.voting_xpub {
+    if xpub != wallet.voting_xpub {
         return Err(cx.fail(
             "wallet",
             format!(
                 "the wallet's account xpub is {xpub}, but pool.voting_wallet_xpub is {}; fix secrets.wallet_seed or the xpub",
-                desired.wallet.voting_xpub
+                wallet.voting_xpub
             ),
         ));
     }
@@ -559,24 +589,21 @@ async fn wait_healthy(cx: &Ctx<'_>) -> Result<(), StepError> {
     let timeout = Duration::from_secs(cx.config.health_timeout_secs);
     let deadline = Instant::now() + timeout;
     loop {
-        let h = health(cx.ssh, cx.plan.desired.health_port).await;
-        match h {
-            Ok(h) if h.healthy => return Ok(()),
-            other if Instant::now() >= deadline => {
-                let why = match other {
-                    Ok(h) => h.problems.join("; "),
-                    Err(e) => e,
-                };
-                return Err(cx.fail(
-                    "health",
-                    format!(
-                        "stakepoold not healthy after {}s: {why}; see `journalctl -u stakepoold` there (or raise apply.health_timeout_secs)",
-                        timeout.as_secs()
-                    ),
-                ));
-            }
-            _ => tokio::time::sleep(Duration::from_millis(250)).await,
+        let why = match crate::health::check(cx.ssh, cx.plan.desired.health).await {
+            Ok(()) => return Ok(()),
+            Err(why) => why,
+        };
+        if Instant::now() >= deadline {
+            return Err(cx.fail(
+                "health",
+                format!(
+                    "{why} after {}s; see `journalctl -u {}` there (or raise apply.health_timeout_secs)",
+                    timeout.as_secs(),
+                    crate::health::checked_unit(cx.plan.desired.health),
+                ),
+            ));
         }
+        tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }
 

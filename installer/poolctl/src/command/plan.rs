@@ -15,7 +15,7 @@ pub fn run(args: PoolArgs, out: &mut impl Write) -> anyhow::Result<u8> {
         .block_on(async {
             let mut prepared = plan::prepare(config)?;
             let notes = std::mem::take(&mut prepared.notes);
-            let hosts = plan::connect_all(&mut prepared.config, args.accept_new_host_keys).await?;
+            let hosts = plan::connect_pool(&mut prepared, args.accept_new_host_keys).await?;
             let plans = plan::plan_all(&prepared, &hosts).await;
             for ssh in hosts {
                 if let Ok(ssh) = std::sync::Arc::try_unwrap(ssh) {

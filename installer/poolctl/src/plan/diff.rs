@@ -2,13 +2,11 @@
 
 use std::collections::BTreeSet;
 
-use crate::config::BinaryName;
 use crate::host::sha256_hex;
 use crate::runtime::WalletFacts;
 
 use super::facts::{Facts, Meta, PathFact};
-use super::render::unit_path;
-use super::resource::{BinaryRes, DirRes, FileRes, HostDesired, Secrecy};
+use super::resource::{BinaryRes, DirRes, FileRes, HostDesired, Secrecy, Service};
 
 /// How a file differs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -24,6 +22,8 @@ pub enum FileChange {
 /// One change to a host. Apply makes them in the order they are listed.
 #[derive(Clone, Debug)]
 pub enum Change {
+    /// Distribution packages to install (apt-get).
+    Packages(Vec<String>),
     User(String),
     Dir {
         res: DirRes,
@@ -41,12 +41,12 @@ pub enum Change {
         diff: String,
     },
     DaemonReload,
-    Enable(BinaryName),
+    Enable(Service),
     Restart {
-        service: BinaryName,
+        service: Service,
         reason: String,
     },
-    Start(BinaryName),
+    Start(Service),
     UnlockWallet,
     SyncAddresses {
         now: Option<u32>,
@@ -85,6 +85,15 @@ pub fn wrapper_version(content: &[u8]) -> Option<String> {
 /// Computes the changes `desired` needs given `facts` and, when the wallet answered, `wallet`.
 pub fn diff(desired: &HostDesired, facts: &Facts, wallet: Option<&WalletFacts>) -> HostPlan {
     let mut changes = Vec::new();
+    let missing: Vec<String> = desired
+        .packages
+        .iter()
+        .filter(|p| !facts.packages.contains(*p))
+        .cloned()
+        .collect();
+    if !missing.is_empty() {
+        changes.push(Change::Packages(missing));
+    }
     for u in &desired.users {
         if !facts.users.contains(&u.name) {
             changes.push(Change::User(u.name.clone()));
@@ -108,9 +117,10 @@ pub fn diff(desired: &HostDesired, facts: &Facts, wallet: Option<&WalletFacts>) 
             }),
         }
     }
-    let mut restart: BTreeSet<BinaryName> = BinaryName::VOTING
-        .into_iter()
-        .filter(|n| facts.pending.contains(n.as_str()))
+    let mut restart: BTreeSet<Service> = facts
+        .pending
+        .iter()
+        .filter_map(|n| Service::from_name(n))
         .collect();
     let pending = restart.clone();
     for b in &desired.binaries {
@@ -133,7 +143,6 @@ pub fn diff(desired: &HostDesired, facts: &Facts, wallet: Option<&WalletFacts>) 
         }
     }
     let mut reload = false;
-    let units: Vec<String> = BinaryName::VOTING.into_iter().map(unit_path).collect();
     let (files, forget) = wallet_files(desired, facts);
     for f in &files {
         let want = Meta {
@@ -166,7 +175,7 @@ pub fn diff(desired: &HostDesired, facts: &Facts, wallet: Option<&WalletFacts>) 
         let Some(change) = change else { continue };
         if !matches!(change, FileChange::Meta { .. }) {
             restart.extend(f.restarts.iter().copied());
-            reload |= units.contains(&f.path);
+            reload |= f.path.starts_with("/etc/systemd/system/");
         }
         changes.push(Change::File {
             res: f.clone(),
@@ -196,8 +205,8 @@ pub fn diff(desired: &HostDesired, facts: &Facts, wallet: Option<&WalletFacts>) 
             .to_owned();
             // The units' Requires= chain restarts the dependants too.
             match s {
-                BinaryName::Exccd => reason.push_str("; exccwallet and stakepoold restart with it"),
-                BinaryName::Exccwallet => reason.push_str("; stakepoold restarts with it"),
+                Service::Exccd => reason.push_str("; exccwallet and stakepoold restart with it"),
+                Service::Exccwallet => reason.push_str("; stakepoold restarts with it"),
                 _ => {}
             }
             changes.push(Change::Restart {
@@ -210,9 +219,32 @@ pub fn diff(desired: &HostDesired, facts: &Facts, wallet: Option<&WalletFacts>) 
             continue;
         }
         // A wallet that (re)starts, also through exccd's restart, comes up locked.
-        wallet_starts |= matches!(s, BinaryName::Exccd | BinaryName::Exccwallet);
+        wallet_starts |= matches!(s, Service::Exccd | Service::Exccwallet);
     }
-    let to = desired.wallet.sync_index;
+    if let Some(desired_wallet) = &desired.wallet {
+        wallet_changes(
+            &mut changes,
+            desired_wallet.sync_index,
+            wallet,
+            wallet_starts,
+        );
+    }
+    if forget {
+        changes.push(Change::ForgetWalletSecrets);
+    }
+    HostPlan {
+        desired: desired.clone(),
+        changes,
+    }
+}
+
+/// Unlocking the voting wallet and syncing its address index.
+fn wallet_changes(
+    changes: &mut Vec<Change>,
+    to: u32,
+    wallet: Option<&WalletFacts>,
+    wallet_starts: bool,
+) {
     match wallet {
         Some(w) if !wallet_starts => {
             if !w.unlocked {
@@ -240,13 +272,6 @@ pub fn diff(desired: &HostDesired, facts: &Facts, wallet: Option<&WalletFacts>) 
             changes.push(Change::SyncAddresses { now: None, to });
         }
     }
-    if forget {
-        changes.push(Change::ForgetWalletSecrets);
-    }
-    HostPlan {
-        desired: desired.clone(),
-        changes,
-    }
 }
 
 /// The files `desired` needs given whether the wallet exists, and whether apply must then
@@ -254,8 +279,11 @@ pub fn diff(desired: &HostDesired, facts: &Facts, wallet: Option<&WalletFacts>) 
 /// the seed file. With one: neither; a host conf that differs from the final one only by
 /// the creation lines is left to [`Change::ForgetWalletSecrets`] (no restart for that).
 fn wallet_files(desired: &HostDesired, facts: &Facts) -> (Vec<FileRes>, bool) {
-    let c = &desired.wallet.creation;
     let mut files = desired.files.clone();
+    let Some(wallet) = &desired.wallet else {
+        return (files, false);
+    };
+    let c = &wallet.creation;
     if facts.wallet_files.is_empty() {
         if let Some(conf) = files.iter_mut().find(|f| f.path == c.conf_path) {
             conf.content = c.creating_conf.clone();
@@ -348,7 +376,7 @@ mod tests {
             mode: 0o600,
             content: content.as_bytes().to_vec(),
             secrecy: Secrecy::Keys(&["rpcpass"]),
-            restarts: vec![BinaryName::Exccd],
+            restarts: vec![Service::Exccd],
         }
     }
 
@@ -378,7 +406,7 @@ mod tests {
             mode: 0o600,
             content: content.as_bytes().to_vec(),
             secrecy: Secrecy::Keys(&["privpass"]),
-            restarts: vec![BinaryName::Exccwallet],
+            restarts: vec![Service::Exccwallet],
         }
     }
 
@@ -394,12 +422,14 @@ mod tests {
                 host_key: None,
                 line: 1,
             },
+            role: crate::plan::resource::Role::Voting,
+            packages: Vec::new(),
             users: Vec::new(),
             dirs: Vec::new(),
             binaries: Vec::new(),
             files: vec![conf("a=1\n"), wallet_file(WALLET_CONF, FINAL_WALLET_CONF)],
-            services: BinaryName::VOTING.to_vec(),
-            wallet: WalletRes {
+            services: vec![Service::Exccd, Service::Exccwallet, Service::Stakepoold],
+            wallet: Some(WalletRes {
                 rpc_port: 1,
                 rpc_user: "u".into(),
                 cert_pem: String::new(),
@@ -413,8 +443,8 @@ mod tests {
                         ..wallet_file(SEED, "00ff\n")
                     },
                 },
-            },
-            health_port: 2,
+            }),
+            health: crate::plan::resource::HealthCheck::Stakepoold { port: 2 },
         }
     }
 
@@ -445,7 +475,7 @@ mod tests {
         facts
             .wallet_files
             .push("/var/lib/exccwallet/simnet/wallet.json".into());
-        for s in BinaryName::VOTING {
+        for s in [Service::Exccd, Service::Exccwallet, Service::Stakepoold] {
             facts.services.insert(
                 s,
                 ServiceFact {
@@ -479,7 +509,7 @@ mod tests {
         assert!(
             matches!(
                 plan.changes.as_slice(),
-                [Change::Restart { service: BinaryName::Exccd, reason }, Change::UnlockWallet] if reason.contains("interrupted")
+                [Change::Restart { service: Service::Exccd, reason }, Change::UnlockWallet] if reason.contains("interrupted")
             ),
             "{:?}",
             plan.changes
@@ -497,7 +527,7 @@ mod tests {
                 plan.changes.as_slice(),
                 [
                     Change::File { .. },
-                    Change::Restart { service: BinaryName::Exccd, reason },
+                    Change::Restart { service: Service::Exccd, reason },
                     Change::UnlockWallet
                 ] if reason.contains("exccwallet and stakepoold restart with it")
             ),
@@ -609,7 +639,7 @@ mod tests {
                 [
                     Change::File { .. },
                     Change::Restart {
-                        service: BinaryName::Exccwallet,
+                        service: Service::Exccwallet,
                         ..
                     },
                     Change::UnlockWallet,

@@ -4,10 +4,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::config::BinaryName;
 use crate::host::{Host, HostError, RemoteCommand};
 
-use super::resource::{HostDesired, PENDING_DIR, Secrecy, WALLET_STATE};
+use super::resource::{HostDesired, PENDING_DIR, Secrecy, Service, WALLET_STATE};
 
 /// One path on the host.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -48,7 +47,9 @@ pub struct ServiceFact {
 pub struct Facts {
     pub users: BTreeSet<String>,
     pub paths: BTreeMap<String, PathFact>,
-    pub services: BTreeMap<BinaryName, ServiceFact>,
+    pub services: BTreeMap<Service, ServiceFact>,
+    /// Distribution packages (of those asked for) that are installed.
+    pub packages: BTreeSet<String>,
     /// Services marked for a restart by an apply that did not finish.
     pub pending: BTreeSet<String>,
     /// The voting wallet's files (`WALLET_STATE/*/wallet.db|json`): the wallet exists.
@@ -77,9 +78,14 @@ while [ "$1" != -- ]; do
   else echo "A $p"; fi
 done
 shift
-for s in "$@"; do
-  a=$(systemctl is-active "$s.service" 2>/dev/null); e=$(systemctl is-enabled "$s.service" 2>/dev/null)
-  echo "V $s ${a:-unknown} ${e:--}"
+while [ "$1" != -- ]; do
+  a=$(systemctl is-active "$1" 2>/dev/null); e=$(systemctl is-enabled "$1" 2>/dev/null)
+  echo "V $1 ${a:-unknown} ${e:--}"
+  shift
+done
+shift
+for p in "$@"; do
+  case $(dpkg-query -W -f '${Status}' "$p" 2>/dev/null) in *" installed") echo "P $p" ;; esac
 done
 for f in "$PENDING"/*; do [ -e "$f" ] && echo "R ${f##*/}"; done
 for f in "$WALLET"/*/wallet.db "$WALLET"/*/wallet.json; do [ -f "$f" ] && echo "W $f"; done
@@ -108,9 +114,13 @@ pub async fn gather(host: &impl Host, desired: &HostDesired) -> Result<Facts, Ho
         args.extend([want(f.secrecy).into(), f.path.clone()]);
     }
     // Only whether it is there: it goes once the wallet exists.
-    args.extend(["s".into(), desired.wallet.creation.seed.path.clone()]);
+    if let Some(w) = &desired.wallet {
+        args.extend(["s".into(), w.creation.seed.path.clone()]);
+    }
     args.push("--".into());
-    args.extend(desired.services.iter().map(|s| s.as_str().to_owned()));
+    args.extend(desired.services.iter().map(|s| s.unit()));
+    args.push("--".into());
+    args.extend(desired.packages.iter().cloned());
     let script = format!("PENDING={PENDING_DIR}\nWALLET={WALLET_STATE}\n{FACTS_SCRIPT}");
     let out = host
         .run(&RemoteCommand::shell(&script, args))
@@ -153,6 +163,9 @@ pub(crate) fn parse(mut out: &[u8]) -> Result<Facts, String> {
                 facts.pending.insert(rest.to_owned());
             }
             "W" => facts.wallet_files.push(rest.to_owned()),
+            "P" => {
+                facts.packages.insert(rest.to_owned());
+            }
             "A" => {
                 facts.paths.insert(rest.to_owned(), PathFact::Absent);
             }
@@ -199,9 +212,9 @@ pub(crate) fn parse(mut out: &[u8]) -> Result<Facts, String> {
             }
             "V" => {
                 let w: Vec<&str> = rest.split(' ').collect();
-                let name = BinaryName::VOTING
-                    .into_iter()
-                    .find(|n| Some(&n.as_str()) == w.first())
+                let name = w
+                    .first()
+                    .and_then(|u| Service::from_unit(u))
                     .ok_or_else(|| format!("unknown service in {line:?}"))?;
                 facts.services.insert(
                     name,
@@ -225,7 +238,7 @@ mod tests {
 
     #[test]
     fn parses_script_output() {
-        let out = b"U exccd\nD 750 root exccd /etc/exccd\nC 600 exccd exccd 6 /etc/exccd/exccd.conf\na=1\nb\n\nH 600 exccd exccd 3 abcd /etc/exccd/rpc.key\nS 755 root root 10 /usr/local/lib/excc-pool/exccd/ff\nA /etc/x\nV exccd active enabled\nV stakepoold inactive -\nR exccwallet\nW /var/lib/exccwallet/simnet/wallet.json\nEND\n";
+        let out = b"U exccd\nD 750 root exccd /etc/exccd\nC 600 exccd exccd 6 /etc/exccd/exccd.conf\na=1\nb\n\nH 600 exccd exccd 3 abcd /etc/exccd/rpc.key\nS 755 root root 10 /usr/local/lib/excc-pool/exccd/ff\nA /etc/x\nV exccd.service active enabled\nV stakepoold.service inactive -\nP nginx\nR exccwallet\nW /var/lib/exccwallet/simnet/wallet.json\nEND\n";
         let f = parse(out).unwrap();
         assert!(f.users.contains("exccd"));
         assert_eq!(
@@ -248,8 +261,9 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(f.paths["/etc/x"], PathFact::Absent);
-        assert_eq!(f.services[&BinaryName::Exccd].enabled, "enabled");
-        assert_eq!(f.services[&BinaryName::Stakepoold].enabled, "");
+        assert_eq!(f.services[&Service::Exccd].enabled, "enabled");
+        assert_eq!(f.services[&Service::Stakepoold].enabled, "");
+        assert!(f.packages.contains("nginx"));
         assert!(f.pending.contains("exccwallet"));
         assert_eq!(f.wallet_files, ["/var/lib/exccwallet/simnet/wallet.json"]);
         assert!(parse(b"U x\n").is_err());

@@ -10,11 +10,13 @@
 pub mod binaries;
 pub mod cold;
 pub mod conf;
+pub mod db_conf;
 pub mod diff;
 pub mod facts;
 pub mod render;
 pub mod resource;
 pub mod show;
+pub mod web_conf;
 
 use std::sync::Arc;
 
@@ -22,7 +24,7 @@ use tokio::task::JoinSet;
 
 use crate::ca::{CaError, PoolCa};
 use crate::config::writeback::{WritebackError, pin_host_key};
-use crate::config::{ConfigError, PoolConfig};
+use crate::config::{ConfigError, HostEntry, PoolConfig};
 use crate::host::{HostError, SshHost};
 use crate::runtime::{WalletFacts, WalletLink, wallet_facts};
 
@@ -70,7 +72,10 @@ impl From<render::RenderError> for PlanError {
 /// pool.toml loaded and every host's desired state rendered.
 pub struct Prepared {
     pub config: PoolConfig,
+    /// Every voting host, in pool.toml's order.
     pub desired: Vec<HostDesired>,
+    /// The web side: the database host (if poolctl installs MariaDB), then the web hosts.
+    pub web_desired: Vec<HostDesired>,
     /// What the operator must do outside the voting hosts (a renewed web certificate).
     pub notes: Vec<String>,
 }
@@ -84,6 +89,7 @@ pub fn prepare(config: PoolConfig) -> Result<Prepared, PlanError> {
     let web = ca.client_cert("web")?;
     let notes = web
         .renewed
+        .filter(|_| config.web.is_none())
         .map(|why| {
             let dir = config.state_dir().join("ca/clients");
             format!(
@@ -94,27 +100,68 @@ pub fn prepare(config: PoolConfig) -> Result<Prepared, PlanError> {
         .into_iter()
         .collect();
     let desired = render::render_all(&config, &binaries, &ca)?;
+    let web_desired = render::render_web_side(&config, &binaries, &ca)?;
     Ok(Prepared {
         config,
         desired,
+        web_desired,
         notes,
     })
 }
 
-/// Connects to every host in parallel. A host without a pinned key is accepted only with
-/// `accept_new`, and its key is then written to pool.toml (comments kept). All failures
-/// are reported together.
+/// Connects to every voting host in parallel (see [`connect_hosts`]).
 pub async fn connect_all(
     config: &mut PoolConfig,
     accept_new: bool,
 ) -> Result<Vec<Arc<SshHost>>, PlanError> {
+    let entries = config.hosts.clone();
+    connect_hosts(config, &entries, accept_new).await
+}
+
+impl Prepared {
+    /// Every host, voting hosts first, then the web side (database host, web hosts).
+    pub fn all_desired(&self) -> impl Iterator<Item = &HostDesired> {
+        self.desired.iter().chain(&self.web_desired)
+    }
+}
+
+/// Connects to every host of the pool: the voting hosts, then the web side in
+/// [`Prepared::web_desired`]'s order.
+pub async fn connect_pool(
+    prepared: &mut Prepared,
+    accept_new: bool,
+) -> Result<Vec<Arc<SshHost>>, PlanError> {
+    let entries: Vec<HostEntry> = prepared.all_desired().map(|d| d.host.clone()).collect();
+    let hosts = connect_hosts(&mut prepared.config, &entries, accept_new).await?;
+    // Keys learned for web-side hosts: keep the rendered entries in step with pool.toml.
+    for (d, h) in prepared
+        .desired
+        .iter_mut()
+        .chain(prepared.web_desired.iter_mut())
+        .zip(&hosts)
+    {
+        if let Some(k) = h.learned_host_key() {
+            d.host.host_key = Some(k.clone());
+        }
+    }
+    Ok(hosts)
+}
+
+/// Connects to `entries` in parallel. A host without a pinned key is accepted only with
+/// `accept_new`, and its key is then written to pool.toml (comments kept). All failures
+/// are reported together.
+pub async fn connect_hosts(
+    config: &mut PoolConfig,
+    entries: &[HostEntry],
+    accept_new: bool,
+) -> Result<Vec<Arc<SshHost>>, PlanError> {
     let options = config.ssh_options().accept_new_host_key(accept_new);
     let mut tasks = JoinSet::new();
-    for (i, h) in config.hosts.iter().enumerate() {
+    for (i, h) in entries.iter().enumerate() {
         let (target, key, options) = (h.ssh_target(), h.host_key.clone(), options.clone());
         tasks.spawn(async move { (i, SshHost::connect(target, key.as_ref(), &options).await) });
     }
-    let mut hosts: Vec<Option<Arc<SshHost>>> = vec![None; config.hosts.len()];
+    let mut hosts: Vec<Option<Arc<SshHost>>> = vec![None; entries.len()];
     let mut errors = Vec::new();
     while let Some(joined) = tasks.join_next().await {
         let (i, result) = joined.expect("connect task panicked");
@@ -130,10 +177,12 @@ pub async fn connect_all(
         ));
     }
     let hosts: Vec<Arc<SshHost>> = hosts.into_iter().map(|h| h.expect("connected")).collect();
-    for (entry, ssh) in config.hosts.iter_mut().zip(&hosts) {
+    for (entry, ssh) in entries.iter().zip(&hosts) {
         if let Some(learned) = ssh.learned_host_key() {
             pin_host_key(&config.path, &entry.name, learned)?;
-            entry.host_key = Some(learned.clone());
+            if let Some(h) = config.hosts.iter_mut().find(|h| h.name == entry.name) {
+                h.host_key = Some(learned.clone());
+            }
         }
     }
     Ok(hosts)
@@ -156,18 +205,18 @@ pub async fn observe(
     let facts = facts::gather(&*ssh, desired)
         .await
         .map_err(|e| PlanError::Hosts(vec![e]))?;
+    let Some(desired_wallet) = &desired.wallet else {
+        return Ok(Observed {
+            facts,
+            wallet: None,
+        });
+    };
     let wallet_active = facts
         .services
-        .get(&crate::config::BinaryName::Exccwallet)
+        .get(&resource::Service::Exccwallet)
         .is_some_and(|s| s.active == "active");
     let wallet = if wallet_active {
-        match WalletLink::open(
-            ssh,
-            &desired.wallet,
-            &config.secrets.exccwallet_rpc_password,
-        )
-        .await
-        {
+        match WalletLink::open(ssh, desired_wallet, &config.secrets.exccwallet_rpc_password).await {
             Ok(link) => wallet_facts(&link).await.ok(),
             Err(_) => None,
         }
@@ -175,25 +224,26 @@ pub async fn observe(
         None
     };
     if let Some(w) = &wallet
-        && w.master_pubkey != desired.wallet.voting_xpub
+        && w.master_pubkey != desired_wallet.voting_xpub
     {
         return Err(PlanError::WrongWallet {
             host: desired.host.name.clone(),
             found: w.master_pubkey.clone(),
-            expected: desired.wallet.voting_xpub.clone(),
+            expected: desired_wallet.voting_xpub.clone(),
         });
     }
     Ok(Observed { facts, wallet })
 }
 
-/// Plans every host in parallel, then the restores (from healthy peers) a host needs.
+/// Plans every host (`hosts` from [`connect_pool`], or only the voting hosts from
+/// [`connect_all`]) in parallel, then the restores (from healthy peers) a voting host needs.
 pub async fn plan_all(
     prepared: &Prepared,
     hosts: &[Arc<SshHost>],
 ) -> Result<Vec<HostPlan>, PlanError> {
     let config = Arc::new(prepared.config.clone());
     let mut tasks = JoinSet::new();
-    for (i, (ssh, desired)) in hosts.iter().zip(&prepared.desired).enumerate() {
+    for (i, (ssh, desired)) in hosts.iter().zip(prepared.all_desired()).enumerate() {
         let (ssh, desired, config) = (Arc::clone(ssh), desired.clone(), Arc::clone(&config));
         tasks.spawn(async move {
             let observed = observe(ssh, &desired, &config).await;
@@ -227,7 +277,8 @@ pub async fn plan_all(
     let (mut plans, new_wallet): (Vec<HostPlan>, Vec<bool>) =
         plans.into_iter().map(|p| p.expect("planned")).unzip();
     let reach = crate::restore::Reach::new(&prepared.config, hosts)?;
-    add_restores(&reach, &mut plans, &new_wallet).await;
+    let voting = prepared.desired.len();
+    add_restores(&reach, &mut plans[..voting], &new_wallet[..voting]).await;
     Ok(plans)
 }
 

@@ -1,8 +1,123 @@
-//! What a voting host should look like: a list of resources rendered from pool.toml.
+//! What a host should look like: a list of resources rendered from pool.toml.
 
+use std::fmt;
 use std::sync::Arc;
 
 use crate::config::{BinaryName, HostEntry};
+
+/// What a host is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Role {
+    /// exccd, exccwallet, stakepoold (`[[hosts]]`).
+    Voting,
+    /// MariaDB installed by poolctl (`[database]`).
+    Database,
+    /// nginx + the web service (`[[web_hosts]]`).
+    Web,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Voting => "voting",
+            Role::Database => "database",
+            Role::Web => "web",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A systemd unit poolctl enables, starts and restarts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Service {
+    Exccd,
+    Exccwallet,
+    Stakepoold,
+    Exccstakepool,
+    Nginx,
+    Mariadb,
+    /// A oneshot that creates the database, its user and grants (re-run when they change).
+    DbSetup,
+    /// The database backup's timer.
+    BackupTimer,
+}
+
+impl Service {
+    pub const ALL: [Service; 8] = [
+        Service::Exccd,
+        Service::Exccwallet,
+        Service::Stakepoold,
+        Service::Exccstakepool,
+        Service::Nginx,
+        Service::Mariadb,
+        Service::DbSetup,
+        Service::BackupTimer,
+    ];
+
+    /// The unit's name without its suffix (also the restart marker's name).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Service::Exccd => "exccd",
+            Service::Exccwallet => "exccwallet",
+            Service::Stakepoold => "stakepoold",
+            Service::Exccstakepool => "exccstakepool",
+            Service::Nginx => "nginx",
+            Service::Mariadb => "mariadb",
+            Service::DbSetup => "excc-pool-db-setup",
+            Service::BackupTimer => "excc-pool-backup",
+        }
+    }
+
+    /// `NAME.service` or `NAME.timer`.
+    pub fn unit(self) -> String {
+        match self {
+            Service::BackupTimer => format!("{}.timer", self.as_str()),
+            _ => format!("{}.service", self.as_str()),
+        }
+    }
+
+    pub fn from_unit(unit: &str) -> Option<Service> {
+        Service::ALL.into_iter().find(|s| s.unit() == unit)
+    }
+
+    pub fn from_name(name: &str) -> Option<Service> {
+        Service::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+}
+
+impl From<BinaryName> for Service {
+    fn from(b: BinaryName) -> Service {
+        match b {
+            BinaryName::Exccd => Service::Exccd,
+            BinaryName::Exccwallet => Service::Exccwallet,
+            BinaryName::Stakepoold => Service::Stakepoold,
+            BinaryName::Exccstakepool => Service::Exccstakepool,
+        }
+    }
+}
+
+impl fmt::Display for Service {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How apply knows a changed host works.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HealthCheck {
+    /// stakepoold's `/healthz` on the host's loopback.
+    Stakepoold { port: u16 },
+    /// The web service's `/healthz` on the host's loopback (200: database and every voting
+    /// node reachable), and nginx answering HTTPS on port 443.
+    Web { port: u16 },
+    /// The pool's database answers a query (as root over the socket).
+    Database,
+}
 
 /// How much of a file's content may be shown in a plan.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,7 +157,7 @@ pub struct FileRes {
     pub content: Vec<u8>,
     pub secrecy: Secrecy,
     /// Services that must restart when this file changes.
-    pub restarts: Vec<BinaryName>,
+    pub restarts: Vec<Service>,
 }
 
 /// An executable stored under its own SHA-256, so versions sit side by side (rollback).
@@ -94,20 +209,31 @@ pub const WALLET_STATE: &str = "/var/lib/exccwallet";
 #[derive(Clone, Debug)]
 pub struct HostDesired {
     pub host: HostEntry,
+    pub role: Role,
+    /// Distribution packages that must be installed (apt).
+    pub packages: Vec<String>,
     pub users: Vec<UserRes>,
     pub dirs: Vec<DirRes>,
     pub binaries: Vec<BinaryRes>,
     pub files: Vec<FileRes>,
     /// Services in start order.
-    pub services: Vec<BinaryName>,
-    pub wallet: WalletRes,
-    /// stakepoold's `/healthz` port on the host's loopback.
-    pub health_port: u16,
+    pub services: Vec<Service>,
+    /// The voting wallet (voting hosts only).
+    pub wallet: Option<WalletRes>,
+    pub health: HealthCheck,
 }
 
 impl HostDesired {
     pub fn file(&self, path: &str) -> Option<&FileRes> {
         self.files.iter().find(|f| f.path == path)
+    }
+
+    /// stakepoold's `/healthz` port (voting hosts).
+    pub fn stakepoold_health_port(&self) -> Option<u16> {
+        match self.health {
+            HealthCheck::Stakepoold { port } => Some(port),
+            _ => None,
+        }
     }
 }
 

@@ -17,6 +17,7 @@ fn size(bytes: usize) -> String {
 /// One line (plus a diff for content changes) per change.
 pub fn describe(change: &Change) -> String {
     match change {
+        Change::Packages(p) => format!("+ packages {} (apt-get install)", p.join(" ")),
         Change::User(name) => format!("+ user {name} (system user and group)"),
         Change::Dir { res, was: None } => {
             format!(

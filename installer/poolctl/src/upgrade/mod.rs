@@ -26,10 +26,9 @@ use crate::apply::{JournalError, StepError, steps};
 use crate::config::PoolConfig;
 use crate::host::{Host, RemoteCommand, SshHost, sha256_hex};
 use crate::plan::facts::PathFact;
-use crate::plan::resource::PREVIOUS_DIR;
+use crate::plan::resource::{HealthCheck, PREVIOUS_DIR};
 use crate::plan::{self, Change, FileChange, HostPlan, PlanError};
 use crate::progress::Progress;
-use crate::runtime::{Health, health};
 
 /// How long the gate waits for another host to become healthy before it refuses.
 pub const GATE_GRACE: Duration = Duration::from_secs(10);
@@ -80,31 +79,11 @@ pub struct UpgradeReport {
     pub log: PathBuf,
 }
 
-/// The first failed check of a `/healthz` answer: `synced`, `unlocked` or `voting`.
-pub fn failed_check(h: &Health) -> Option<String> {
-    let problems = if h.problems.is_empty() {
-        String::new()
-    } else {
-        format!(": {}", h.problems.join("; "))
-    };
-    let check = if !h.node_connected || !h.node_synced {
-        "synced"
-    } else if !h.wallet_connected || !h.wallet_unlocked {
-        "unlocked"
-    } else if !h.healthy {
-        "voting"
-    } else {
-        return None;
-    };
-    Some(format!("health check \"{check}\" failed{problems}"))
-}
+pub use crate::health::failed_check;
 
 /// The host's health now, as `Err(failed check)` unless healthy.
-async fn check_now(ssh: &SshHost, port: u16) -> Result<(), String> {
-    match health(ssh, port).await {
-        Ok(h) => failed_check(&h).map_or(Ok(()), Err),
-        Err(e) => Err(format!("health check \"stakepoold answers\" failed: {e}")),
-    }
+async fn check_now(ssh: &SshHost, check: HealthCheck) -> Result<(), String> {
+    crate::health::check(ssh, check).await
 }
 
 /// Loads `pool_toml` and upgrades the hosts with changes one at a time.
@@ -121,10 +100,10 @@ pub async fn upgrade(
 
     progress.line("", "checking programs, rendering configs");
     let mut prepared = plan::prepare(config)?;
-    let hosts = plan::connect_all(&mut prepared.config, options.accept_new_host_keys).await?;
+    let hosts = plan::connect_pool(&mut prepared, options.accept_new_host_keys).await?;
     // Plan every host (facts kept: the rollback checks files against what was there).
     let mut observed = Vec::new();
-    for (ssh, desired) in hosts.iter().zip(&prepared.desired) {
+    for (ssh, desired) in hosts.iter().zip(prepared.all_desired()) {
         let o = plan::observe(Arc::clone(ssh), desired, &prepared.config).await?;
         let p = plan::diff::diff(desired, &o.facts, o.wallet.as_ref());
         progress.line(
@@ -136,11 +115,12 @@ pub async fn upgrade(
     // A host rebuilt empty gets the users' scripts and preferences from a healthy peer.
     let reach = crate::restore::Reach::new(&prepared.config, &hosts).map_err(PlanError::from)?;
     {
-        let new_wallet: Vec<bool> = observed
+        let voting = prepared.desired.len();
+        let new_wallet: Vec<bool> = observed[..voting]
             .iter()
             .map(|(f, _)| f.wallet_files.is_empty())
             .collect();
-        let mut plans: Vec<HostPlan> = observed.iter().map(|(_, p)| p.clone()).collect();
+        let mut plans: Vec<HostPlan> = observed[..voting].iter().map(|(_, p)| p.clone()).collect();
         plan::add_restores(&reach, &mut plans, &new_wallet).await;
         for ((_, p), with) in observed.iter_mut().zip(plans) {
             *p = with;
@@ -169,7 +149,7 @@ pub async fn upgrade(
                 Err(e) => {
                     let check = match &e {
                         StepError::Failed { step, .. } if step == "health" => {
-                            check_now(&hosts[i], plan.desired.health_port)
+                            check_now(&hosts[i], plan.desired.health)
                                 .await
                                 .err()
                                 .map(|c| {
@@ -243,7 +223,7 @@ async fn gate(
         }
         let deadline = Instant::now() + GATE_GRACE;
         loop {
-            match check_now(&hosts[j], other.desired.health_port).await {
+            match check_now(&hosts[j], other.desired.health).await {
                 Ok(()) => break,
                 Err(why) if Instant::now() >= deadline => {
                     progress.line(
@@ -368,7 +348,9 @@ async fn rollback(
         changes.push(Change::DaemonReload);
     }
     changes.extend(after);
-    changes.push(Change::UnlockWallet);
+    if plan.desired.wallet.is_some() {
+        changes.push(Change::UnlockWallet);
+    }
     let back = HostPlan {
         desired: plan.desired.clone(),
         changes,
@@ -376,12 +358,13 @@ async fn rollback(
     steps::apply_host(ssh, reach, &back, config, journal, progress)
         .await
         .map_err(|e| e.to_string())?;
-    check_now(ssh, plan.desired.health_port).await
+    check_now(ssh, plan.desired.health).await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runtime::Health;
 
     #[test]
     fn checks_are_named() {

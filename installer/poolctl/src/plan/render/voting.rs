@@ -1,103 +1,33 @@
-//! pool.toml → the desired state of each voting host: users, directories, programs, config
-//! files for exccd / exccwallet / stakepoold, the CA's certificates, secrets and the hardened
-//! systemd units from `systemd/`.
-//!
-//! Programs are stored as `/usr/local/lib/excc-pool/NAME/SHA256` and started through a
-//! two-line wrapper `/usr/local/bin/NAME` (`exec …/SHA256 "$@"`, plus `node`/`wallet` for the
-//! simulator), so the units stay the same for the real programs and the simulator, and the
-//! previous version stays on disk for a rollback.
+//! A voting host: exccd, exccwallet and stakepoold with their configs, the CA's
+//! certificates, secrets and the hardened units from `systemd/`.
 
 use crate::ca::{PoolCa, host_sans};
 use crate::config::{BinaryName, HostEntry, PoolConfig};
 
-use super::binaries::PreparedBinary;
-use super::conf::{self, WALLET_RPC_USER, WALLET_SEED};
-use super::resource::{
-    BinaryRes, DirRes, FileRes, HostDesired, POOL_LIB, POOL_STATE, Secrecy, UserRes,
-    WalletCreation, WalletRes,
+use super::super::binaries::PreparedBinary;
+use super::super::conf::{self, WALLET_RPC_USER, WALLET_SEED};
+use super::super::resource::{
+    HealthCheck, HostDesired, Role, Secrecy, Service, UserRes, WalletCreation, WalletRes,
 };
+use super::{CLIENT_CRL, RenderError, WALLET_CONF, file, pool_dirs, ports, programs, unit_path};
 
-const EXCCD_UNIT: &str = include_str!("../../../../systemd/exccd.service");
-const EXCCWALLET_UNIT: &str = include_str!("../../../../systemd/exccwallet.service");
-const STAKEPOOLD_UNIT: &str = include_str!("../../../../systemd/stakepoold.service");
+const EXCCD_UNIT: &str = include_str!("../../../../../systemd/exccd.service");
+const EXCCWALLET_UNIT: &str = include_str!("../../../../../systemd/exccwallet.service");
+const STAKEPOOLD_UNIT: &str = include_str!("../../../../../systemd/stakepoold.service");
 
 /// exccd.conf keys holding secrets.
 pub const EXCCD_SECRET_KEYS: &[&str] = &["rpcpass"];
 /// exccwallet.conf keys holding secrets.
 pub const WALLET_SECRET_KEYS: &[&str] = &["password", "exccdpassword", "privpass"];
 
-/// The ports of one network.
-#[derive(Clone, Copy, Debug)]
-pub struct Ports {
-    pub node_rpc: u16,
-    pub wallet_rpc: u16,
-    pub grpc: u16,
-    pub http: u16,
-}
-
-pub fn ports(config: &PoolConfig) -> Ports {
-    let p = config.network.params().ports;
-    Ports {
-        node_rpc: p.node_rpc,
-        wallet_rpc: p.wallet_rpc.unwrap_or(p.node_rpc + 1),
-        grpc: p.stakepoold_grpc,
-        http: p.stakepoold_grpc + 1,
-    }
-}
-
-/// Why the desired state could not be rendered.
-#[derive(Debug, thiserror::Error)]
-pub enum RenderError {
-    #[error(transparent)]
-    Ca(#[from] crate::ca::CaError),
-}
-
-/// Renders every host.
-pub fn render_all(
-    config: &PoolConfig,
-    binaries: &[PreparedBinary],
-    ca: &PoolCa,
-) -> Result<Vec<HostDesired>, RenderError> {
-    config
-        .hosts
-        .iter()
-        .enumerate()
-        .map(|(i, h)| render_host(config, binaries, ca, h, i == 0))
-        .collect()
-}
-
-fn file(path: &str, owner: &str, mode: u32, content: impl Into<Vec<u8>>) -> FileRes {
-    FileRes {
-        path: path.to_owned(),
-        owner: owner.to_owned(),
-        group: owner.to_owned(),
-        mode,
-        content: content.into(),
-        secrecy: Secrecy::Public,
-        restarts: Vec::new(),
-    }
-}
-
-impl FileRes {
-    fn secret(mut self, s: Secrecy) -> Self {
-        self.secrecy = s;
-        self
-    }
-
-    fn restarts(mut self, svc: BinaryName) -> Self {
-        self.restarts.push(svc);
-        self
-    }
-}
-
-fn render_host(
+pub(super) fn render_host(
     config: &PoolConfig,
     binaries: &[PreparedBinary],
     ca: &PoolCa,
     host: &HostEntry,
     leader: bool,
 ) -> Result<HostDesired, RenderError> {
-    use BinaryName::*;
+    use Service::*;
     let ports = ports(config);
     let sans = host_sans(&host.name, &host.address);
     let node_cert = ca.server_cert(&host.name, "exccd-rpc", &sans)?;
@@ -111,60 +41,16 @@ fn render_host(
             name: n.as_str().to_owned(),
         })
         .collect();
-    let mut dirs = vec![
-        DirRes {
-            path: POOL_LIB.to_owned(),
-            owner: "root".into(),
-            group: "root".into(),
-            mode: 0o755,
-        },
-        DirRes {
-            path: POOL_STATE.to_owned(),
-            owner: "root".into(),
-            group: "root".into(),
-            mode: 0o700,
-        },
-    ];
-    for n in BinaryName::VOTING {
-        dirs.push(DirRes {
-            path: format!("/etc/{n}"),
-            owner: "root".into(),
-            group: n.as_str().into(),
-            mode: 0o750,
-        });
-        dirs.push(DirRes {
-            path: format!("{POOL_LIB}/{n}"),
-            owner: "root".into(),
-            group: "root".into(),
-            mode: 0o755,
-        });
-    }
-
-    let mut bins = Vec::new();
-    let mut files = Vec::new();
-    for b in binaries {
-        let path = format!("{POOL_LIB}/{}/{}", b.name, b.sha256);
-        let wrapper = conf::wrapper(b, &path);
-        files.push(
-            file(
-                &format!("/usr/local/bin/{}", b.name),
-                "root",
-                0o755,
-                wrapper,
-            )
-            .restarts(b.name),
-        );
-        bins.push(BinaryRes {
-            name: b.name,
-            version: b.version.clone(),
-            sha256: b.sha256.clone(),
-            path,
-            bytes: b.bytes.clone(),
-        });
-    }
+    let dirs = pool_dirs(&BinaryName::VOTING);
+    let voting: Vec<PreparedBinary> = binaries
+        .iter()
+        .filter(|b| BinaryName::VOTING.contains(&b.name))
+        .cloned()
+        .collect();
+    let (bins, mut files) = programs(&voting);
 
     // exccd
-    let simulator = config.binary(Exccd).simulator;
+    let simulator = config.binary(BinaryName::Exccd).simulator;
     let mut conf = conf::exccd(config, host, &ports);
     let leader_host = &config.hosts[0];
     if simulator && !leader {
@@ -308,26 +194,17 @@ fn render_host(
         dirs,
         binaries: bins,
         files,
-        services: BinaryName::VOTING.to_vec(),
-        wallet: WalletRes {
+        role: Role::Voting,
+        packages: Vec::new(),
+        services: vec![Exccd, Exccwallet, Stakepoold],
+        wallet: Some(WalletRes {
             rpc_port: ports.wallet_rpc,
             rpc_user: WALLET_RPC_USER.to_owned(),
             cert_pem: wallet_cert.cert_pem,
             voting_xpub: config.pool.voting_wallet_xpub.clone(),
             sync_index: config.pool.voting_address_count,
             creation,
-        },
-        health_port: ports.http,
+        }),
+        health: HealthCheck::Stakepoold { port: ports.http },
     })
-}
-
-/// exccwallet's config file.
-pub const WALLET_CONF: &str = "/etc/exccwallet/exccwallet.conf";
-
-/// stakepoold's `grpc.client_crl`: the pool CA's revocation list of client certificates.
-pub const CLIENT_CRL: &str = "/etc/stakepoold/client.crl";
-
-/// `/etc/systemd/system/NAME.service`.
-pub fn unit_path(n: BinaryName) -> String {
-    format!("/etc/systemd/system/{n}.service")
 }
