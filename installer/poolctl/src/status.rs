@@ -1,6 +1,8 @@
 //! `poolctl status`: one line per host from what the host says now: installed versions (the
 //! wrappers poolctl wrote), services, and stakepoold's `/healthz` (height, wallet, tickets,
-//! last vote, health). Read-only.
+//! last vote, health) on voting hosts; the web service's `/healthz` (database reachable,
+//! voting nodes seen) on web hosts; the last backup's verification where backups are taken.
+//! Read-only.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -8,16 +10,21 @@ use std::sync::Arc;
 use serde::Serialize;
 use tokio::task::JoinSet;
 
-use crate::config::{BinaryName, HostEntry, PoolConfig};
+use crate::config::{BinaryName, Database, HostEntry, PoolConfig};
 use crate::host::{Host, RemoteCommand, SshHost};
+use crate::plan::db_conf::LAST_VERIFICATION;
 use crate::plan::diff::wrapper_version;
 use crate::plan::render::ports;
+use crate::plan::resource::Role;
+use crate::plan::web_conf::WEB_LISTEN_PORT;
 use crate::runtime::{Health, LastVote, health};
 
 /// One host's state.
 #[derive(Clone, Debug, Serialize)]
 pub struct HostStatus {
     pub host: String,
+    /// `voting`, `database` or `web`.
+    pub role: Role,
     pub address: String,
     /// Why the host could not be asked, if it could not.
     pub error: Option<String>,
@@ -30,11 +37,70 @@ pub struct HostStatus {
     pub health_error: Option<String>,
     /// The highest height any host reports (the pool's tip).
     pub tip: i64,
+    /// A web host's `/healthz`; `None` elsewhere or when it did not answer.
+    pub web: Option<WebHealth>,
+    /// The last backup's verification, where backups are taken.
+    pub backup: Option<BackupVerification>,
+}
+
+/// The web service's `/healthz` body.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct WebHealth {
+    pub healthy: bool,
+    pub database: bool,
+    pub voting_nodes: u32,
+    pub voting_nodes_healthy: u32,
+}
+
+/// `last-verification.json`, written by `exccstakepool backup create`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct BackupVerification {
+    pub file: String,
+    pub ok: bool,
+    pub checked_at: String,
+    pub detail: String,
+}
+
+impl Role {
+    /// The programs whose versions `status` shows for this role.
+    fn programs(self) -> &'static [BinaryName] {
+        match self {
+            Role::Voting => &BinaryName::VOTING,
+            Role::Database | Role::Web => &[BinaryName::Exccstakepool],
+        }
+    }
+
+    fn services(self) -> &'static str {
+        match self {
+            Role::Voting => "exccd exccwallet stakepoold",
+            Role::Database => "mariadb excc-pool-db-setup",
+            Role::Web => "exccstakepool nginx",
+        }
+    }
 }
 
 impl HostStatus {
     pub fn healthy(&self) -> bool {
-        self.health.as_ref().is_some_and(|h| h.healthy)
+        let backup_ok = self.backup.as_ref().is_none_or(|b| b.ok);
+        backup_ok
+            && match self.role {
+                Role::Voting => self.health.as_ref().is_some_and(|h| h.healthy),
+                Role::Web => self.web.as_ref().is_some_and(|w| w.healthy),
+                Role::Database => self.services.values().all(|a| a == "active"),
+            }
+    }
+
+    fn backup_text(&self) -> String {
+        match &self.backup {
+            None => String::new(),
+            Some(b) if b.ok => format!("  backup verified {} ({})", b.checked_at, b.file),
+            Some(b) => format!(
+                "  BACKUP VERIFICATION FAILED {} ({}): {}",
+                b.checked_at, b.file, b.detail
+            ),
+        }
     }
 
     /// The one-line form.
@@ -42,7 +108,9 @@ impl HostStatus {
         if let Some(e) = &self.error {
             return format!("{:<10} {:<15} unreachable: {e}", self.host, self.address);
         }
-        let versions = BinaryName::VOTING
+        let versions = self
+            .role
+            .programs()
             .iter()
             .map(|n| {
                 format!(
@@ -52,6 +120,9 @@ impl HostStatus {
             })
             .collect::<Vec<_>>()
             .join(", ");
+        if self.role != Role::Voting {
+            return self.web_line(&versions);
+        }
         let rest = match &self.health {
             Some(h) => format!(
                 "height {}/{}{}  wallet {}  live tickets {}  last vote {}  {}",
@@ -86,6 +157,45 @@ impl HostStatus {
         };
         format!("{:<10} {:<15} {versions}  {rest}", self.host, self.address)
     }
+
+    /// A web or database host's line.
+    fn web_line(&self, versions: &str) -> String {
+        let services = self
+            .services
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let web = match (&self.web, self.role) {
+            (Some(w), _) => format!(
+                "  database {}  voting nodes {}/{} healthy",
+                if w.database {
+                    "reachable"
+                } else {
+                    "UNREACHABLE"
+                },
+                w.voting_nodes_healthy,
+                w.voting_nodes
+            ),
+            (None, Role::Web) => format!(
+                "  no /healthz ({})",
+                self.health_error.as_deref().unwrap_or("?")
+            ),
+            (None, _) => String::new(),
+        };
+        let verdict = if self.healthy() {
+            "healthy"
+        } else {
+            "UNHEALTHY"
+        };
+        format!(
+            "{:<10} {:<15} {} {versions}  {services}{web}{}  {verdict}",
+            self.host,
+            self.address,
+            self.role,
+            self.backup_text()
+        )
+    }
 }
 
 fn last_vote(v: Option<&LastVote>) -> String {
@@ -95,15 +205,31 @@ fn last_vote(v: Option<&LastVote>) -> String {
     }
 }
 
-const STATUS_SCRIPT: &str = r#"for n in exccd exccwallet stakepoold; do
+/// Arguments: the backup report's path, then services; prints `NAME ACTIVE WRAPPER-LINE`
+/// per service, then `B` + the backup report (if any).
+const STATUS_SCRIPT: &str = r#"report=$1; shift
+for n; do
   v=$(sed -n 2p "/usr/local/bin/$n" 2>/dev/null)
   a=$(systemctl is-active "$n.service" 2>/dev/null)
   echo "$n ${a:-unknown} $v"
-done"#;
+done
+if [ -f "$report" ]; then printf 'B '; tr -d '\n' < "$report"; echo; fi"#;
 
-async fn one(config: &PoolConfig, entry: &HostEntry) -> HostStatus {
+/// Whether backups are taken on this host.
+fn takes_backups(config: &PoolConfig, role: Role) -> bool {
+    match (&config.web, role) {
+        (Some(w), Role::Web) => matches!(w.database, Database::Sqlite),
+        (Some(_), Role::Database) => true,
+        _ => false,
+    }
+}
+
+async fn one(config: &PoolConfig, entry: &HostEntry, role: Role) -> HostStatus {
     let mut status = HostStatus {
         host: entry.name.clone(),
+        role,
+        web: None,
+        backup: None,
         address: entry.address.clone(),
         error: None,
         versions: BTreeMap::new(),
@@ -125,26 +251,51 @@ async fn one(config: &PoolConfig, entry: &HostEntry) -> HostStatus {
             return status;
         }
     };
-    match ssh.run(&RemoteCommand::shell(STATUS_SCRIPT, [""; 0])).await {
+    let mut args = vec![LAST_VERIFICATION.to_owned()];
+    args.extend(role.services().split(' ').map(str::to_owned));
+    match ssh.run(&RemoteCommand::shell(STATUS_SCRIPT, args)).await {
         Ok(out) => {
             for line in out.stdout_text().lines() {
+                if let Some(report) = line.strip_prefix("B ") {
+                    if takes_backups(config, role) {
+                        status.backup = Some(serde_json::from_str(report).unwrap_or_else(|e| {
+                            BackupVerification {
+                                detail: format!("unreadable report {LAST_VERIFICATION}: {e}"),
+                                ..BackupVerification::default()
+                            }
+                        }));
+                    }
+                    continue;
+                }
                 let mut w = line.splitn(3, ' ');
                 let (Some(n), Some(a)) = (w.next(), w.next()) else {
                     continue;
                 };
                 let wrapper = format!("#!/bin/sh\n{}\n", w.next().unwrap_or(""));
                 status.services.insert(n.to_owned(), a.to_owned());
-                status.versions.insert(
-                    n.to_owned(),
-                    wrapper_version(wrapper.as_bytes()).unwrap_or_else(|| "-".into()),
-                );
+                if role.programs().iter().any(|p| p.as_str() == n) {
+                    status.versions.insert(
+                        n.to_owned(),
+                        wrapper_version(wrapper.as_bytes()).unwrap_or_else(|| "-".into()),
+                    );
+                }
             }
         }
         Err(e) => status.error = Some(e.to_string()),
     }
-    match health(&ssh, ports(config).http).await {
-        Ok(h) => status.health = Some(h),
-        Err(e) => status.health_error = Some(e),
+    match role {
+        Role::Voting => match health(&ssh, ports(config).http).await {
+            Ok(h) => status.health = Some(h),
+            Err(e) => status.health_error = Some(e),
+        },
+        Role::Web => match crate::health::http_get(&ssh, WEB_LISTEN_PORT, "/healthz").await {
+            Ok((_, body)) => match serde_json::from_str(&body) {
+                Ok(w) => status.web = Some(w),
+                Err(e) => status.health_error = Some(format!("/healthz body: {e}")),
+            },
+            Err(e) => status.health_error = Some(e),
+        },
+        Role::Database => {}
     }
     if let Ok(ssh) = Arc::try_unwrap(ssh) {
         ssh.close().await;
@@ -156,9 +307,16 @@ async fn one(config: &PoolConfig, entry: &HostEntry) -> HostStatus {
 pub async fn status_all(config: &PoolConfig) -> Vec<HostStatus> {
     let config = Arc::new(config.clone());
     let mut tasks = JoinSet::new();
-    for (i, h) in config.hosts.iter().enumerate() {
-        let (config, h) = (Arc::clone(&config), h.clone());
-        tasks.spawn(async move { (i, one(&config, &h).await) });
+    let mut all: Vec<(HostEntry, Role)> = config
+        .hosts
+        .iter()
+        .map(|h| (h.clone(), Role::Voting))
+        .collect();
+    all.extend(config.database_host().map(|h| (h.clone(), Role::Database)));
+    all.extend(config.web_hosts().iter().map(|h| (h.clone(), Role::Web)));
+    for (i, (h, role)) in all.into_iter().enumerate() {
+        let config = Arc::clone(&config);
+        tasks.spawn(async move { (i, one(&config, &h, role).await) });
     }
     let mut out = Vec::new();
     while let Some(j) = tasks.join_next().await {

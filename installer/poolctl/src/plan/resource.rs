@@ -6,7 +6,8 @@ use std::sync::Arc;
 use crate::config::{BinaryName, HostEntry};
 
 /// What a host is for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Role {
     /// exccd, exccwallet, stakepoold (`[[hosts]]`).
     Voting,
