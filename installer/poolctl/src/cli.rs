@@ -52,6 +52,29 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Take a verified backup of the pool's database now (on the database host, or the web
+    /// host for SQLite) and copy it and its manifest into --out.
+    Backup {
+        /// pool.toml to use.
+        #[arg(short = 'f', long = "file", default_value = poolctl::config::DEFAULT_FILE, value_name = "POOL_TOML")]
+        file: PathBuf,
+        /// Where the copy goes (created if missing).
+        #[arg(long, value_name = "DIR", default_value = "backups")]
+        out: PathBuf,
+    },
+    /// Restore the pool's database from a backup (and its FILE.json manifest): checked here
+    /// and on the database host first (a damaged or foreign file is refused before anything
+    /// stops), then the web services stop, the database is restored, and they start again.
+    Restore {
+        /// pool.toml to use.
+        #[arg(short = 'f', long = "file", default_value = poolctl::config::DEFAULT_FILE, value_name = "POOL_TOML")]
+        file: PathBuf,
+        /// The backup (as written by `poolctl backup`).
+        backup: PathBuf,
+        /// Seconds each web host has to become healthy afterwards (default: apply.health_timeout_secs).
+        #[arg(long, value_name = "SECS")]
+        health_timeout: Option<u64>,
+    },
     /// The pool CA in .poolctl/ca/ next to pool.toml (certificates are issued by plan/apply).
     #[command(subcommand)]
     Ca(CaCommand),

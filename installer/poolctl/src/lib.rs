@@ -8,6 +8,7 @@
 
 pub mod apply;
 pub mod audit;
+pub mod backup;
 pub mod ca;
 pub mod config;
 pub mod health;

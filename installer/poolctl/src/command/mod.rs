@@ -2,6 +2,7 @@
 
 mod apply;
 mod audit;
+mod backup;
 mod ca;
 mod key;
 mod lab;
@@ -24,6 +25,12 @@ pub fn run(command: Command, out: &mut impl Write) -> anyhow::Result<u8> {
             health_timeout,
         } => upgrade::run(pool, quiet, health_timeout, out).map(|()| 0),
         Command::Status { file, json } => status::run(&file, json, out),
+        Command::Backup { file, out: dir } => backup::backup(&file, &dir, out).map(|()| 0),
+        Command::Restore {
+            file,
+            backup,
+            health_timeout,
+        } => backup::restore(&file, &backup, health_timeout, out).map(|()| 0),
         Command::Ca(cmd) => ca::run(cmd, out).map(|()| 0),
         Command::Audit(AuditCommand::Votes {
             file,

@@ -102,7 +102,7 @@ Type=oneshot
 User={user}
 ExecStart=/usr/local/bin/exccstakepool backup create --database {database_url} --dir {BACKUP_DIR} --keep {keep}
 ProtectSystem=strict
-ReadWritePaths={BACKUP_DIR}
+ReadWritePaths={BACKUP_DIR}{sqlite_rw}
 ProtectHome=true
 PrivateTmp=true
 PrivateDevices=true
@@ -116,6 +116,12 @@ SystemCallArchitectures=native
 UMask=0077
 "#,
         keep = backup.keep,
+        // A SQLite reader writes the database's -shm/-wal files.
+        sqlite_rw = if database_url.starts_with("sqlite://") {
+            " /var/lib/exccstakepool"
+        } else {
+            ""
+        },
     )
 }
 
