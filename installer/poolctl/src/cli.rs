@@ -146,6 +146,13 @@ pub enum LabCommand {
         /// Number of voting hosts (1–50). Hosts beyond N are stopped.
         #[arg(long, default_value_t = 3, value_name = "N")]
         hosts: u32,
+        /// Number of web hosts (0–9): nginx + the web service, declared in the lab's pool.
+        #[arg(long, default_value_t = 1, value_name = "N")]
+        web_hosts: u32,
+        /// The web hosts' database: `mariadb` (installed by poolctl on host db1) or `sqlite`
+        /// (one web host only).
+        #[arg(long, default_value = "mariadb", value_parser = ["mariadb", "sqlite"])]
+        database: String,
         /// Lab directory: cached base rootfs, client key, hosts' overlays, lab.json.
         #[arg(long, default_value = poolctl::lab::DEFAULT_DIR, value_name = "DIR")]
         dir: PathBuf,

@@ -22,11 +22,18 @@ pub fn run(cmd: LabCommand, out: &mut impl Write) -> anyhow::Result<()> {
     match cmd {
         LabCommand::Up {
             hosts,
+            web_hosts,
+            database,
             dir,
             no_pool,
             no_apply,
         } => {
-            let report = runtime.block_on(lab::up(&dir, hosts, &progress))?;
+            let shape = lab::LabShape {
+                voting: hosts,
+                web: web_hosts,
+                database: database == "mariadb",
+            };
+            let report = runtime.block_on(lab::up_shape(&dir, shape, &progress))?;
             print_hosts(out, &report.state)?;
             writeln!(
                 out,
@@ -70,6 +77,18 @@ pub fn run(cmd: LabCommand, out: &mut impl Write) -> anyhow::Result<()> {
                     pool_toml.display(),
                     applied.log.display()
                 )?;
+                if let Some(web) = report.state.web_hosts.first() {
+                    writeln!(
+                        out,
+                        "web: https://{} (nginx, certificate from the lab's pool CA: {})",
+                        web.address,
+                        pool_toml
+                            .parent()
+                            .unwrap_or(&report.state.dir)
+                            .join(".poolctl/ca/ca.cert")
+                            .display()
+                    )?;
+                }
             }
         }
         LabCommand::Down { dir } => {
@@ -124,7 +143,7 @@ pub fn run(cmd: LabCommand, out: &mut impl Write) -> anyhow::Result<()> {
 }
 
 fn print_hosts(out: &mut impl Write, state: &LabState) -> std::io::Result<()> {
-    for h in &state.hosts {
+    for h in state.all_hosts() {
         writeln!(
             out,
             "{:<9} {:<15} {:<5} {}",

@@ -54,12 +54,62 @@ pub fn host_name(index: u32) -> String {
     format!("voting{index}")
 }
 
-/// The index of a host name, if it is one of ours.
+/// Most web hosts a lab can have.
+pub const MAX_WEB_HOSTS: u32 = 9;
+
+/// The name of web host `index` (1-based): `web1`, `web2`, …
+pub fn web_host_name(index: u32) -> String {
+    format!("web{index}")
+}
+
+/// The lab's database host (MariaDB).
+pub const DATABASE_HOST: &str = "db1";
+
+/// The index of a host name, if it is one of ours: voting hosts 1–50, the database host
+/// 90, web hosts 101–109 (addresses 10.231.0.(10 + index)).
 fn host_index(name: &str) -> Option<u32> {
+    if name == DATABASE_HOST {
+        return Some(90);
+    }
+    if let Some(n) = name.strip_prefix("web") {
+        return n
+            .parse()
+            .ok()
+            .filter(|i| (1..=MAX_WEB_HOSTS).contains(i))
+            .map(|i: u32| 100 + i);
+    }
     name.strip_prefix("voting")?
         .parse()
         .ok()
         .filter(|i| (1..=MAX_HOSTS).contains(i))
+}
+
+/// How many hosts of each role `up` brings up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LabShape {
+    pub voting: u32,
+    pub web: u32,
+    /// A database host with MariaDB (else the web host uses SQLite).
+    pub database: bool,
+}
+
+impl LabShape {
+    /// Voting hosts only (no web side).
+    pub fn voting(n: u32) -> LabShape {
+        LabShape {
+            voting: n,
+            web: 0,
+            database: false,
+        }
+    }
+
+    fn names(&self) -> (Vec<String>, Option<String>, Vec<String>) {
+        (
+            (1..=self.voting).map(host_name).collect(),
+            (self.database && self.web > 0).then(|| DATABASE_HOST.to_owned()),
+            (1..=self.web).map(web_host_name).collect(),
+        )
+    }
 }
 
 /// The files of the client key.
@@ -218,11 +268,32 @@ async fn remove_hosts(
 /// waits until each says `running` over SSH, and writes `lab.json`. Hosts already running
 /// are left alone, so a second `up` is a no-op.
 pub async fn up(dir: &Path, hosts: u32, progress: Progress<'_>) -> Result<UpReport, LabError> {
+    up_shape(dir, LabShape::voting(hosts), progress).await
+}
+
+/// [`up`] with web hosts and a database host too.
+pub async fn up_shape(
+    dir: &Path,
+    shape: LabShape,
+    progress: Progress<'_>,
+) -> Result<UpReport, LabError> {
     system::require_root()?;
+    let hosts = shape.voting;
     if !(1..=MAX_HOSTS).contains(&hosts) {
         return Err(LabError::Invalid(format!(
             "--hosts must be between 1 and {MAX_HOSTS}, not {hosts}"
         )));
+    }
+    if shape.web > MAX_WEB_HOSTS {
+        return Err(LabError::Invalid(format!(
+            "--web-hosts must be between 0 and {MAX_WEB_HOSTS}, not {}",
+            shape.web
+        )));
+    }
+    if shape.web > 1 && !shape.database {
+        return Err(LabError::Invalid(
+            "several web hosts share one MariaDB: use --database mariadb (SQLite serves one web host)".into(),
+        ));
     }
     let dir = absolute_dir(dir)?;
     std::fs::create_dir_all(&dir).map_err(LabError::io("cannot create", &dir))?;
@@ -246,7 +317,13 @@ pub async fn up(dir: &Path, hosts: u32, progress: Progress<'_>) -> Result<UpRepo
     let client_pub = std::fs::read_to_string(&client_pub_path)
         .map_err(LabError::io("cannot read", &client_pub_path))?;
 
-    let wanted: Vec<String> = (1..=hosts).map(host_name).collect();
+    let (voting_names, db_name, web_names) = shape.names();
+    let wanted: Vec<String> = voting_names
+        .iter()
+        .chain(db_name.iter())
+        .chain(web_names.iter())
+        .cloned()
+        .collect();
     let running: BTreeSet<String> = existing_hosts(&dir)
         .into_iter()
         .filter(|n| machine::nspawn_pid(&dir, n).is_some())
@@ -295,11 +372,13 @@ pub async fn up(dir: &Path, hosts: u32, progress: Progress<'_>) -> Result<UpRepo
         gateway: net::gateway().to_string(),
         client_key: client_key.clone(),
         hosts: Vec::new(),
+        web_hosts: Vec::new(),
+        database: None,
     };
-    for name in &wanted {
+    let lab_host = |name: &String| -> Result<LabHost, LabError> {
         let index = host_index(name).expect("wanted names are ours");
         let (host_key, fingerprint) = machine::host_key(&MachinePaths::new(&dir, name))?;
-        state.hosts.push(LabHost {
+        Ok(LabHost {
             name: name.clone(),
             address: net::host_address(index).to_string(),
             ssh_port: 22,
@@ -308,13 +387,19 @@ pub async fn up(dir: &Path, hosts: u32, progress: Progress<'_>) -> Result<UpRepo
             host_key,
             client_key: client_key.clone(),
             netns: net::netns(name),
-        });
-    }
+        })
+    };
+    state.hosts = voting_names
+        .iter()
+        .map(lab_host)
+        .collect::<Result<_, _>>()?;
+    state.database = db_name.as_ref().map(lab_host).transpose()?;
+    state.web_hosts = web_names.iter().map(lab_host).collect::<Result<_, _>>()?;
 
     // Wait for every host (kept ones answer at once) in parallel.
     let deadline = Instant::now() + BOOT_TIMEOUT;
     let mut waits = tokio::task::JoinSet::new();
-    for host in &state.hosts {
+    for host in state.all_hosts() {
         let (dir, host) = (dir.clone(), host.clone());
         waits.spawn(async move { wait_running(&dir, &host, deadline).await });
     }
@@ -504,7 +589,7 @@ pub async fn status(dir: &Path) -> Result<Vec<HostStatus>, LabError> {
     let dir = absolute_dir(dir)?;
     let state = LabState::load(&dir)?;
     let mut checks = tokio::task::JoinSet::new();
-    for (i, host) in state.hosts.iter().enumerate() {
+    for (i, host) in state.all_hosts().enumerate() {
         let (dir, host) = (dir.clone(), host.clone());
         checks.spawn(async move {
             let container = machine::nspawn_pid(&dir, &host.name).is_some();
@@ -558,6 +643,9 @@ mod tests {
         assert_eq!(host_index("voting2"), Some(2));
         assert_eq!(host_index("voting0"), None);
         assert_eq!(host_index("db"), None);
+        assert_eq!(host_index("db1"), Some(90));
+        assert_eq!(host_index("web2"), Some(102));
+        assert_eq!(host_index("web10"), None);
         assert_eq!(net::host_address(1).to_string(), "10.231.0.11");
         assert_eq!(net::host_address(2).to_string(), "10.231.0.12");
         assert_eq!(net::netns("voting1"), "excclab-voting1");

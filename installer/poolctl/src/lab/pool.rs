@@ -124,10 +124,25 @@ pub fn write_pool_toml(state: &LabState) -> Result<PathBuf, LabError> {
         ))
     };
     let (sim_sha, sp_sha) = (hash(&simnet)?, hash(&stakepoold)?);
+    let mut built = vec![
+        ("exccd", simnet.clone(), sim_sha.clone()),
+        ("exccwallet", simnet.clone(), sim_sha.clone()),
+        ("stakepoold", stakepoold.clone(), sp_sha.clone()),
+    ];
+    let web_side = if state.web_hosts.is_empty() {
+        String::new()
+    } else {
+        let web = built_binary("exccstakepool")?;
+        let web_sha = hash(&web)?;
+        built.push(("exccstakepool", web.clone(), web_sha.clone()));
+        secret_file(&secrets.join("web-api.secret"), || random_hex(32))?;
+        secret_file(&secrets.join("database.password"), || random_hex(16))?;
+        web_side_toml(state, &web, &web_sha)
+    };
 
     let path = pool_toml_path(&state.dir);
     if let Ok(text) = std::fs::read_to_string(&path)
-        && let Some(updated) = update(&text, state, (&simnet, &sim_sha), (&stakepoold, &sp_sha))
+        && let Some(updated) = update(&text, state, &built)
     {
         if updated != text {
             write_atomic(&path, &updated).map_err(LabError::io("cannot write", &path))?;
@@ -181,12 +196,18 @@ exccd_rpc_password = {{ file = "secrets/exccd-rpc.password" }}
 exccwallet_rpc_password = {{ file = "secrets/exccwallet-rpc.password" }}
 wallet_passphrase = {{ file = "secrets/wallet.passphrase" }}
 wallet_seed = {{ file = "secrets/wallet.seed" }}
-
+{web_secrets}
 # The simulated chain: every node needs the same mining address and lottery seed.
 [exccd.settings]
 miningaddr = "{mining}"
 lotteryseed = "excc-lab"
-{hosts}"#,
+{hosts}{web_side}"#,
+        web_secrets = match (state.web_hosts.is_empty(), state.database.is_some()) {
+            (true, _) => "",
+            (false, false) => "web_api_secret = { file = \"secrets/web-api.secret\" }\n",
+            (false, true) =>
+                "web_api_secret = { file = \"secrets/web-api.secret\" }\ndatabase_password = { file = \"secrets/database.password\" }\n",
+        },
         identity = state.client_key.display(),
         simnet = simnet.display(),
         stakepoold = stakepoold.display(),
@@ -195,30 +216,80 @@ lotteryseed = "excc-lab"
     Ok(path)
 }
 
+/// The web side of the lab's pool.toml: web hosts behind nginx with pool-CA certificates,
+/// MariaDB on the database host (SQLite without one), the workspace's exccstakepool.
+fn web_side_toml(state: &LabState, web: &Path, web_sha: &str) -> String {
+    let first = &state.web_hosts[0];
+    let database = match &state.database {
+        Some(db) => format!(
+            "kind = \"mariadb\"\nname = \"{}\"\naddress = \"{}\"\nssh_user = \"{}\"\nssh_port = {}\nhost_key = \"{}\"\n",
+            db.name, db.address, db.user, db.ssh_port, db.host_key_fingerprint
+        ),
+        None => "kind = \"sqlite\"\n".to_owned(),
+    };
+    let mut hosts = String::new();
+    for h in &state.web_hosts {
+        hosts.push_str(&format!(
+            "\n[[web_hosts]]\nname = \"{}\"\naddress = \"{}\"\nssh_user = \"{}\"\nssh_port = {}\nhost_key = \"{}\"\n",
+            h.name, h.address, h.user, h.ssh_port, h.host_key_fingerprint
+        ));
+    }
+    format!(
+        r#"
+# The web side: nginx (HTTPS with a pool-CA certificate: trust .poolctl/ca/ca.cert) in front
+# of the web service on every web host.
+[binaries.exccstakepool]
+version = "dev"
+path = "{web}"
+sha256 = "{web_sha}"
+
+[web]
+base_url = "https://{addr}"
+pool_email = "admin@pool.excc-lab"
+admin_emails = ["admin@pool.excc-lab"]
+sync_interval_secs = 30
+
+[database]
+{database}
+[backup]
+every_hours = 24
+keep = 7
+{hosts}"#,
+        web = web.display(),
+        addr = first.address,
+    )
+}
+
+/// Names of `key`'s array of tables in `doc`.
+fn names_in<'d>(doc: &'d DocumentMut, key: &str) -> Vec<&'d str> {
+    doc.get(key)
+        .and_then(|i| i.as_array_of_tables())
+        .map(|a| {
+            a.iter()
+                .filter_map(|t| t.get("name").and_then(|n| n.as_str()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Refreshes host keys and sha256 in an existing lab pool.toml; `None` when its hosts are
 /// not the lab's (then it is written afresh).
-fn update(
-    text: &str,
-    state: &LabState,
-    (simnet, sim_sha): (&Path, &str),
-    (stakepoold, sp_sha): (&Path, &str),
-) -> Option<String> {
+fn update(text: &str, state: &LabState, built: &[(&str, PathBuf, String)]) -> Option<String> {
     let mut doc: DocumentMut = text.parse().ok()?;
-    let names: Vec<&str> = doc
-        .get("hosts")?
-        .as_array_of_tables()?
-        .iter()
-        .filter_map(|t| t.get("name").and_then(|n| n.as_str()))
-        .collect();
     let lab: Vec<&str> = state.hosts.iter().map(|h| h.name.as_str()).collect();
-    if names != lab {
+    let web: Vec<&str> = state.web_hosts.iter().map(|h| h.name.as_str()).collect();
+    let db = doc
+        .get("database")
+        .and_then(|d| d.get("name"))
+        .and_then(|n| n.as_str());
+    if names_in(&doc, "hosts") != lab
+        || names_in(&doc, "web_hosts") != web
+        || db != state.database.as_ref().map(|d| d.name.as_str())
+    {
         return None;
     }
-    for (name, built, sha) in [
-        ("exccd", simnet, sim_sha),
-        ("exccwallet", simnet, sim_sha),
-        ("stakepoold", stakepoold, sp_sha),
-    ] {
+    for (name, built, sha) in built {
+        let (name, built, sha) = (*name, built.as_path(), sha.as_str());
         let b = doc
             .get_mut("binaries")?
             .get_mut(name)?
@@ -237,7 +308,7 @@ fn update(
         }
     }
     let mut text = doc.to_string();
-    for h in &state.hosts {
+    for h in state.all_hosts() {
         text = set_host_key_in(&text, &h.name, &h.host_key_fingerprint).ok()?;
     }
     Some(text)

@@ -27,8 +27,14 @@ pub struct LabState {
     pub gateway: String,
     /// Private key that logs in as root on every host (mode 0600).
     pub client_key: PathBuf,
-    /// The hosts, in order.
+    /// The voting hosts, in order.
     pub hosts: Vec<LabHost>,
+    /// The web hosts (`web1`, …), in order.
+    #[serde(default)]
+    pub web_hosts: Vec<LabHost>,
+    /// The database host (`db1`), when the lab's pool uses an installed MariaDB.
+    #[serde(default)]
+    pub database: Option<LabHost>,
 }
 
 /// One host in `lab.json`.
@@ -112,9 +118,17 @@ impl LabState {
         Ok(state)
     }
 
-    /// The host called `name`.
+    /// The host called `name` (any role).
     pub fn host(&self, name: &str) -> Option<&LabHost> {
-        self.hosts.iter().find(|h| h.name == name)
+        self.all_hosts().find(|h| h.name == name)
+    }
+
+    /// Every host: voting hosts, the database host, web hosts.
+    pub fn all_hosts(&self) -> impl Iterator<Item = &LabHost> {
+        self.hosts
+            .iter()
+            .chain(self.database.iter())
+            .chain(self.web_hosts.iter())
     }
 
     /// Writes `lab.json`, `known_hosts` and `ssh_config` atomically (temp file + rename).
@@ -122,13 +136,12 @@ impl LabState {
         let json = serde_json::to_string_pretty(self).expect("lab state serialises") + "\n";
         write_atomic(&Self::path(&self.dir), &json)?;
         let known: String = self
-            .hosts
-            .iter()
+            .all_hosts()
             .map(|h| format!("{} {}\n", h.address, key_without_comment(&h.host_key)))
             .collect();
         write_atomic(&self.dir.join("known_hosts"), &known)?;
         let mut config = String::from("# Written by poolctl lab: ssh -F THIS_FILE voting1\n");
-        for h in &self.hosts {
+        for h in self.all_hosts() {
             config.push_str(&format!(
                 "\nHost {name}\n    HostName {addr}\n    Port {port}\n    User {user}\n    IdentityFile {key}\n    IdentitiesOnly yes\n    UserKnownHostsFile {known}\n    StrictHostKeyChecking yes\n    BatchMode yes\n",
                 name = h.name,
@@ -175,6 +188,8 @@ mod tests {
             .parse()
             .unwrap();
         let state = LabState {
+            web_hosts: Vec::new(),
+            database: None,
             version: 1,
             dir: "/var/tmp/excc-lab".into(),
             bridge: "excclab0".into(),
