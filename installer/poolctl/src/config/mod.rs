@@ -7,6 +7,7 @@
 //! [`writeback`] changes single values (a learned host key) while keeping the operator's
 //! comments and formatting.
 
+mod generated;
 mod load;
 mod model;
 mod problems;
@@ -17,6 +18,7 @@ pub use model::{
     BackupSettings, BinaryName, BinarySource, ColdWallet, DATABASE_NAME, DATABASE_USER, Database,
     HostEntry, PoolConfig, PoolSettings, Secrets, Smtp, SshSettings, WebSettings, WebSide, WebTls,
 };
+pub use generated::generated_secret_path;
 pub use problems::{ConfigError, Problem};
 pub use secret::{Secret, SecretRef};
 
@@ -25,3 +27,5 @@ pub const DEFAULT_FILE: &str = "pool.toml";
 
 #[cfg(test)]
 pub(crate) mod tests;
+#[cfg(test)]
+mod web_tests;

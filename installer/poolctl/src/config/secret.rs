@@ -59,13 +59,7 @@ impl SecretRef {
     /// Reads the secret; a command runs in `dir` (pool.toml's directory). Errors are one
     /// line saying what to do; they never contain the value.
     pub fn resolve(&self, dir: &Path) -> Result<Secret, String> {
-        let value = match self {
-            SecretRef::File(path) => read_private_file(path)?,
-            SecretRef::Env(var) => std::env::var(var).map_err(|_| {
-                format!("environment variable {var} is not set (export it before running poolctl)")
-            })?,
-            SecretRef::Command(argv) => run_command(argv, dir)?,
-        };
+        let value = self.read(dir)?;
         let value = value.trim_end_matches(['\n', '\r']).to_owned();
         if value.is_empty() {
             return Err(format!("{self} gives an empty secret"));
@@ -76,6 +70,27 @@ impl SecretRef {
             ));
         }
         Ok(Secret(value))
+    }
+
+    /// Like [`resolve`](Self::resolve) for a secret of several lines (a PEM private key):
+    /// the text as given, with one final newline.
+    pub fn resolve_text(&self, dir: &Path) -> Result<Secret, String> {
+        let value = self.read(dir)?;
+        let value = value.trim_end_matches(['\n', '\r']);
+        if value.trim().is_empty() {
+            return Err(format!("{self} gives an empty secret"));
+        }
+        Ok(Secret(format!("{value}\n")))
+    }
+
+    fn read(&self, dir: &Path) -> Result<String, String> {
+        match self {
+            SecretRef::File(path) => read_private_file(path),
+            SecretRef::Env(var) => std::env::var(var).map_err(|_| {
+                format!("environment variable {var} is not set (export it before running poolctl)")
+            }),
+            SecretRef::Command(argv) => run_command(argv, dir),
+        }
     }
 }
 

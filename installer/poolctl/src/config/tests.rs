@@ -8,7 +8,7 @@ use super::*;
 
 const SAMPLE: &str = include_str!("../../../../sample-configs/pool.toml");
 
-fn private(path: &Path, text: &str) {
+pub(crate) fn private(path: &Path, text: &str) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(path, text).unwrap();
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
@@ -20,6 +20,7 @@ pub(crate) fn sample_in(dir: &Path) -> std::path::PathBuf {
         "downloads/exccd-linux-amd64-v2.7.6.tar.gz",
         "downloads/exccwallet-linux-amd64-v2.7.6.tar.gz",
         "target/release/stakepoold",
+        "target/release/exccstakepool",
     ] {
         private(&dir.join(f), "x");
     }
@@ -50,7 +51,8 @@ fn sample_loads() {
     assert_eq!(c.secrets.exccd_rpc_password.expose(), "pw1");
     // `command` runs in pool.toml's directory.
     assert_eq!(c.secrets.wallet_passphrase.expose(), "pass");
-    assert_eq!(c.binaries.len(), 3);
+    // The three voting programs and the web service's.
+    assert_eq!(c.binaries.len(), 4);
     let exccd = c.binary(BinaryName::Exccd);
     assert_eq!(
         exccd.member.as_deref(),

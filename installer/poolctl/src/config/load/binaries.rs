@@ -1,4 +1,6 @@
-//! `[binaries.NAME]`: where each program comes from and its pinned sha256.
+//! `[binaries.NAME]`: where each program comes from and its pinned sha256. The voting
+//! hosts' three are required; `exccstakepool` is optional here (the web side requires it
+//! with `[[web_hosts]]`) and listed only when declared.
 
 use toml_edit::TableLike;
 
@@ -10,9 +12,16 @@ impl Loader<'_> {
         let Some(t) = self.table(root, "", "binaries", true) else {
             return Vec::new();
         };
-        self.unknown(t, "binaries", &["exccd", "exccwallet", "stakepoold"]);
+        self.unknown(
+            t,
+            "binaries",
+            &["exccd", "exccwallet", "stakepoold", "exccstakepool"],
+        );
+        let web = t
+            .contains_key(BinaryName::Exccstakepool.as_str())
+            .then_some(BinaryName::Exccstakepool);
         let mut out = Vec::new();
-        for name in BinaryName::VOTING {
+        for name in BinaryName::VOTING.into_iter().chain(web) {
             let prefix = format!("binaries.{name}");
             let Some(b) = self.table(t, "binaries", name.as_str(), true) else {
                 continue;

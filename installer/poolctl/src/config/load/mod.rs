@@ -15,6 +15,7 @@ mod cold;
 mod hosts;
 mod pool;
 mod secrets;
+mod web;
 
 /// exccd.conf / exccwallet.conf keys poolctl writes itself; `settings` may not set them.
 const MANAGED_EXCCD: &[&str] = &[
@@ -98,6 +99,10 @@ impl PoolConfig {
                 "exccwallet",
                 "hosts",
                 "cold_wallet",
+                "web",
+                "web_hosts",
+                "database",
+                "backup",
             ],
         );
         let network =
@@ -118,6 +123,7 @@ impl PoolConfig {
         let exccwallet_settings = l.settings(root, "exccwallet", MANAGED_WALLET);
         let hosts = l.hosts(root);
         let cold_wallet = l.cold_wallet(root);
+        let web = l.web(root, &hosts);
 
         if !l.problems.is_empty() {
             return Err(ConfigError {
@@ -137,7 +143,7 @@ impl PoolConfig {
             exccwallet_settings,
             hosts,
             cold_wallet,
-            web: None,
+            web,
         })
     }
 }

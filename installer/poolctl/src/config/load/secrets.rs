@@ -9,6 +9,12 @@ use crate::config::secret::{Secret, SecretRef};
 /// The cold wallet's RPC password: required with `[cold_wallet]`, refused without.
 pub(super) const COLD_PASSWORD: &str = "cold_wallet_rpc_password";
 
+/// The web side's secrets (`load/web.rs` checks when each is needed or refused).
+pub(super) const WEB_API_SECRET: &str = "web_api_secret";
+pub(super) const DATABASE_PASSWORD: &str = "database_password";
+pub(super) const WEB_TLS_KEY: &str = "web_tls_key";
+pub(super) const SMTP_PASSWORD: &str = "smtp_password";
+
 impl Loader<'_> {
     pub(super) fn secrets(&mut self, root: &dyn TableLike) -> Option<Secrets> {
         const NAMES: [&str; 4] = [
@@ -19,7 +25,13 @@ impl Loader<'_> {
         ];
         let t = self.table(root, "", "secrets", true)?;
         let mut allowed = NAMES.to_vec();
-        allowed.push(COLD_PASSWORD);
+        allowed.extend([
+            COLD_PASSWORD,
+            WEB_API_SECRET,
+            DATABASE_PASSWORD,
+            WEB_TLS_KEY,
+            SMTP_PASSWORD,
+        ]);
         self.unknown(t, "secrets", &allowed);
         let mut values = Vec::new();
         let mut refs = Vec::new();
@@ -66,11 +78,27 @@ impl Loader<'_> {
         item: &Item,
         key: &str,
     ) -> (Option<Secret>, Option<SecretRef>) {
+        self.resolve_secret_as(item, key, false)
+    }
+
+    /// Like [`resolve_secret`](Self::resolve_secret); `multiline`: a secret of several
+    /// lines (a PEM key).
+    pub(super) fn resolve_secret_as(
+        &mut self,
+        item: &Item,
+        key: &str,
+        multiline: bool,
+    ) -> (Option<Secret>, Option<SecretRef>) {
         let line = self.line(item);
         let Some(r) = self.secret_ref(item, key, line) else {
             return (None, None);
         };
-        match r.resolve(&self.dir) {
+        let resolved = if multiline {
+            r.resolve_text(&self.dir)
+        } else {
+            r.resolve(&self.dir)
+        };
+        match resolved {
             Ok(s) => (Some(s), Some(r)),
             Err(reason) => {
                 self.push(line, key, reason);
