@@ -148,14 +148,14 @@ async fn set_up(dir: &Path, config: &PoolConfig) -> anyhow::Result<(Traffic, Web
         std::fs::remove_dir_all(&local).context("removing the previous run's local directory")?;
     }
     std::fs::create_dir_all(&local).context("creating the local directory")?;
-    let node = leader_node(&config).await;
+    let node = leader_node(config).await;
     let filler = start_wallet(&local, "other-stakers", &node, &["--createtemp".into()]).await;
     filler.ok("walletpassphrase", json!(["password", 0])).await;
     let user = start_wallet(&local, "demo-user", &node, &["--createtemp".into()]).await;
     user.ok("walletpassphrase", json!(["password", 0])).await;
     // The web service in front of the lab's stakepoolds; the demo user gets its ticket
     // address through the JSON API, as a wallet would.
-    let web = WebService::start(&local.join("web"), &config, &[DEMO_EMAIL]).await;
+    let web = WebService::start(&local.join("web"), config, &[DEMO_EMAIL]).await;
     let (_, api_token) = web.create_user(DEMO_EMAIL, DEMO_PASSWORD).await;
     let (_, user_pka) = user.new_address().await;
     let r = web
