@@ -1,6 +1,7 @@
-//! The web service (`exccstakepool`) as a process in front of a poolctl-applied pool: its
-//! configuration written from the pool's pool.toml (xpubs, fee, voting nodes, the pool CA
-//! and its `web` client certificate), a SQLite database, and a small API client.
+//! The web service (`exccstakepool`) as a process in front of a pool's voting nodes: its
+//! configuration written like a web host's ([`WebSetup`]: from a poolctl-applied pool's
+//! pool.toml with the pool CA's `web` client certificate, or from a pool of plain processes
+//! with a test CA), a SQLite database in its directory, and a small API client.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
