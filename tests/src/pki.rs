@@ -46,8 +46,16 @@ impl TestCa {
 
     /// Issues a leaf certificate for `cn` with DNS `localhost` and IP 127.0.0.1 SANs.
     pub fn issue(&self, cn: &str, dir: &Path) -> Issued {
+        self.issue_for(cn, &[], dir)
+    }
+
+    /// Like [`TestCa::issue`], the certificate also naming the DNS names `names` (a server
+    /// known by a name, as the pool CA's host certificates are).
+    pub fn issue_for(&self, cn: &str, names: &[&str], dir: &Path) -> Issued {
         let key = KeyPair::generate().unwrap();
-        let mut params = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+        let dns = std::iter::once("localhost").chain(names.iter().copied());
+        let mut params =
+            CertificateParams::new(dns.map(str::to_owned).collect::<Vec<_>>()).unwrap();
         params
             .subject_alt_names
             .push(SanType::IpAddress([127, 0, 0, 1].into()));

@@ -146,7 +146,8 @@ impl Stakepoold {
     ) -> Stakepoold {
         let dir = root.join(name);
         std::fs::create_dir_all(&dir).unwrap();
-        let server = pki.ca.issue(&format!("{name}-grpc"), &dir);
+        // Named like a host: web services may address the node by `name`.
+        let server = pki.ca.issue_for(&format!("{name}-grpc"), &[name], &dir);
         let ca = pki.ca.write_cert(&dir.join("pool-ca.cert"));
         write_private(&dir.join("rpc.password"), PASS);
         let (grpc_port, http_port) = (free_port(), free_port());

@@ -313,6 +313,30 @@ async fn exercise_hosts(state: &LabState) {
     }
     let v1 = &hosts[0];
 
+    // The base carries the distribution's nginx and MariaDB (for web and database hosts),
+    // disabled: no voting host starts them, and systemd is `running`, not `degraded`.
+    for host in &hosts {
+        let run = |cmd: &'static str| async move {
+            host.run(&RemoteCommand::shell(cmd, [""; 0]))
+                .await
+                .unwrap()
+                .stdout_text()
+        };
+        assert_eq!(
+            run("command -v nginx mariadbd").await,
+            "/usr/sbin/nginx\n/usr/sbin/mariadbd\n"
+        );
+        assert_eq!(
+            run("systemctl is-enabled nginx.service mariadb.service").await,
+            "disabled\ndisabled\n"
+        );
+        assert_eq!(
+            run("systemctl is-active nginx.service mariadb.service").await,
+            "inactive\ninactive\n"
+        );
+        assert_eq!(run("systemctl is-system-running").await, "running\n");
+    }
+
     // Exit status and stderr are captured; a failure is not a transport error.
     let out = v1
         .run(&RemoteCommand::shell(

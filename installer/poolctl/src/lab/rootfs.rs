@@ -13,6 +13,9 @@ pub const SUITE: &str = "bookworm";
 /// Packages on top of `minbase`: an init and D-Bus for real systemd units, sshd for the
 /// transport, iproute2 for addresses. `libc6` and `libgcc-s1` (what our Rust binaries link
 /// against) are part of minbase; `libgcc-s1` is named to make that dependency explicit.
+/// `nginx` and `mariadb-server` are the distribution's packages a web host's HTTPS front
+/// and a database host need: installed in the base so every lab host (one base for all)
+/// can take either role without downloading anything, but disabled ([`DISABLED_UNITS`]).
 pub const PACKAGES: &[&str] = &[
     "systemd",
     "systemd-sysv",
@@ -20,7 +23,13 @@ pub const PACKAGES: &[&str] = &[
     "openssh-server",
     "iproute2",
     "libgcc-s1",
+    "nginx",
+    "mariadb-server",
 ];
+
+/// Units the packages above enable that no lab host runs until poolctl gives it the role:
+/// voting hosts never start nginx or MariaDB at boot.
+pub const DISABLED_UNITS: &[&str] = &["nginx.service", "mariadb.service"];
 
 /// sshd settings of every lab host: key-only root login with the host's own ed25519 key.
 const SSHD_CONFIG: &str = "\
@@ -33,7 +42,7 @@ UseDNS no
 ";
 
 /// Bump when the customisation below changes, so cached bases are rebuilt.
-const CUSTOMISATION_VERSION: u32 = 1;
+const CUSTOMISATION_VERSION: u32 = 2;
 
 /// What the cached base was built from; a different recipe means a rebuild.
 pub fn recipe() -> String {
@@ -88,6 +97,12 @@ pub async fn ensure(dir: &Path, progress: Progress<'_>) -> Result<(), LabError> 
         // dpkg's fsync per file more than doubles the build time; one syncfs below instead.
         .arg("--dpkgopt=force-unsafe-io")
         .arg(format!("--include={}", PACKAGES.join(",")))
+        // The guest's own systemctl, offline in the finished rootfs (the packages' postinst
+        // enabled them; mmdebstrap's policy-rc.d kept them from starting during the build).
+        .arg(format!(
+            "--customize-hook=chroot \"$1\" systemctl disable --quiet {}",
+            DISABLED_UNITS.join(" ")
+        ))
         .arg(SUITE)
         .arg(&partial)
         .stdin(Stdio::null())
@@ -131,7 +146,7 @@ pub async fn ensure(dir: &Path, progress: Progress<'_>) -> Result<(), LabError> 
 
 /// Makes the fresh rootfs a neutral base: no host keys (each host gets its own), our sshd
 /// settings, a placeholder hostname (mmdebstrap copies this machine's), an empty machine-id
-/// (systemd-nspawn gives each container its own).
+/// (systemd-nspawn gives each container its own); checks [`DISABLED_UNITS`] are disabled.
 fn customise(root: &Path) -> Result<(), LabError> {
     let ssh = root.join("etc/ssh");
     let entries = std::fs::read_dir(&ssh).map_err(LabError::io("cannot list", &ssh))?;
@@ -151,5 +166,15 @@ fn customise(root: &Path) -> Result<(), LabError> {
     write("etc/ssh/sshd_config.d/excc-lab.conf", SSHD_CONFIG)?;
     write("etc/hostname", "excc-lab-base\n")?;
     write("etc/machine-id", "")?;
+    // The hook above must have disabled them: a base that would start them on every voting
+    // host is refused.
+    let wants = root.join("etc/systemd/system/multi-user.target.wants");
+    if let Some(unit) = DISABLED_UNITS.iter().find(|u| wants.join(u).exists()) {
+        return Err(LabError::Command {
+            command: format!("systemctl disable {unit} (in the base rootfs)"),
+            cause: format!("{} still exists", wants.join(unit).display()),
+            hint: "check the mmdebstrap log in the lab directory".into(),
+        });
+    }
     Ok(())
 }

@@ -9,7 +9,9 @@
 //! briefly for the pool's votes like exccd's miner. Ctrl-C stops mining and tears the lab
 //! down (`--keep` leaves it running, as does a lab that was already up when it started).
 //!
-//! `--processes` runs the same pool as plain processes of the current user instead (no root).
+//! `--processes` runs the same pool as plain processes of the current user instead (no root):
+//! the simulator, stakepoold and the web service (`exccstakepool`, SQLite), the demo user
+//! signed up in it. Ctrl-C or SIGTERM stops every process it started.
 //!
 //! `local-pool [--processes] [--hosts N] [--dir DIR] [--block-secs N] [--blocks N] [--keep]`
 
@@ -17,6 +19,48 @@ mod lab;
 mod processes;
 
 use std::path::PathBuf;
+
+use tokio::signal::unix::{Signal, SignalKind, signal};
+
+/// The demo account (an admin: the web service's admin_emails name it).
+pub const DEMO_EMAIL: &str = "demo@localhost";
+pub const DEMO_PASSWORD: &str = "demo-pool-password";
+
+/// Ctrl-C (SIGINT) and SIGTERM, listened to from the start: a stop asked for while the pool
+/// is still coming up is not lost, and never kills local-pool before it stops its children.
+pub struct StopSignal {
+    interrupt: Signal,
+    terminate: Signal,
+}
+
+impl StopSignal {
+    fn install() -> std::io::Result<StopSignal> {
+        Ok(StopSignal {
+            interrupt: signal(SignalKind::interrupt())?,
+            terminate: signal(SignalKind::terminate())?,
+        })
+    }
+
+    /// Resolves at the next Ctrl-C or SIGTERM (cancel-safe: usable in `select!` loops).
+    pub async fn recv(&mut self) {
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
+    }
+
+    /// Runs `work` unless a stop comes first (`None`: then `work` is dropped, and with it
+    /// every process it had started).
+    pub async fn unless_stopped<T>(
+        &mut self,
+        work: impl std::future::Future<Output = T>,
+    ) -> Option<T> {
+        tokio::select! {
+            v = work => Some(v),
+            _ = self.recv() => None,
+        }
+    }
+}
 
 /// Command-line options.
 pub struct Options {
@@ -85,9 +129,10 @@ async fn main() -> anyhow::Result<()> {
             std::process::exit(2);
         }
     };
+    let mut stop = StopSignal::install()?;
     if opts.processes {
-        processes::run(&opts).await
+        processes::run(&opts, &mut stop).await
     } else {
-        lab::run(&opts).await
+        lab::run(&opts, &mut stop).await
     }
 }
