@@ -26,6 +26,12 @@ pub fn available() -> bool {
 impl Browser {
     /// Starts Chromium with a fresh profile in `dir` and attaches to its first page.
     pub async fn start(dir: &Path) -> Browser {
+        Self::start_with(dir, &[]).await
+    }
+
+    /// [`Browser::start`] with extra command-line switches (e.g. a lab's
+    /// `--ignore-certificate-errors`: its certificates come from a CA Chromium does not know).
+    pub async fn start_with(dir: &Path, switches: &[&str]) -> Browser {
         let profile = dir.join("chromium-profile");
         std::fs::create_dir_all(&profile).unwrap();
         let child = Command::new("/usr/bin/chromium")
@@ -35,8 +41,9 @@ impl Browser {
                 "--disable-gpu",
                 "--no-first-run",
                 "--remote-debugging-port=0",
-                "about:blank",
             ])
+            .args(switches)
+            .arg("about:blank")
             .arg(format!("--user-data-dir={}", profile.display()))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -174,6 +181,28 @@ impl Browser {
             json!(value)
         );
         self.eval(&js).await;
+    }
+
+    /// Every cookie the browser holds (DevTools `Network.getAllCookies`).
+    pub async fn cookies(&mut self) -> Vec<Value> {
+        let r = self.call("Network.getAllCookies", json!({})).await;
+        r["cookies"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// Sets `cookie` (as [`Browser::cookies`] lists it) for the site `url` instead of its own.
+    pub async fn copy_cookie_to(&mut self, cookie: &Value, url: &str) {
+        self.call(
+            "Network.setCookie",
+            json!({
+                "name": cookie["name"],
+                "value": cookie["value"],
+                "url": url,
+                "path": cookie["path"],
+                "secure": cookie["secure"],
+                "httpOnly": cookie["httpOnly"],
+            }),
+        )
+        .await;
     }
 
     /// Clicks the element `#id`.

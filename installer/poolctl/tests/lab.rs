@@ -156,7 +156,20 @@ fn lab_end_to_end() {
     let _guard = LabGuard;
 
     let t = Instant::now();
-    let out = expect(0, &["lab", "up", "--no-pool", "--hosts", "2", "--dir", DIR]);
+    let out = expect(
+        0,
+        &[
+            "lab",
+            "up",
+            "--no-pool",
+            "--web-hosts",
+            "0",
+            "--hosts",
+            "2",
+            "--dir",
+            DIR,
+        ],
+    );
     eprintln!(
         "lab up (2 hosts) took {:.1}s:\n{out}",
         t.elapsed().as_secs_f32()
@@ -187,7 +200,20 @@ fn lab_end_to_end() {
     );
 
     // A second `up` finds both hosts running and changes nothing.
-    let again = expect(0, &["lab", "up", "--no-pool", "--hosts", "2", "--dir", DIR]);
+    let again = expect(
+        0,
+        &[
+            "lab",
+            "up",
+            "--no-pool",
+            "--web-hosts",
+            "0",
+            "--hosts",
+            "2",
+            "--dir",
+            DIR,
+        ],
+    );
     assert!(
         again.contains("0 started, 2 already running"),
         "second up was not a no-op: {again}"
@@ -203,14 +229,40 @@ fn lab_end_to_end() {
     runtime().block_on(exercise_hosts(&state));
 
     // Shrinking stops the extra host; growing boots it afresh (with a new host key).
-    let out = expect(0, &["lab", "up", "--no-pool", "--hosts", "1", "--dir", DIR]);
+    let out = expect(
+        0,
+        &[
+            "lab",
+            "up",
+            "--no-pool",
+            "--web-hosts",
+            "0",
+            "--hosts",
+            "1",
+            "--dir",
+            DIR,
+        ],
+    );
     assert!(
         out.contains("1 running (0 started, 1 already running, 1 stopped)"),
         "{out}"
     );
     assert!(!Path::new("/run/netns/excclab-voting2").exists());
     assert_eq!(LabState::load(Path::new(DIR)).unwrap().hosts.len(), 1);
-    let out = expect(0, &["lab", "up", "--no-pool", "--hosts", "2", "--dir", DIR]);
+    let out = expect(
+        0,
+        &[
+            "lab",
+            "up",
+            "--no-pool",
+            "--web-hosts",
+            "0",
+            "--hosts",
+            "2",
+            "--dir",
+            DIR,
+        ],
+    );
     assert!(
         out.contains("2 running (1 started, 1 already running)"),
         "{out}"
@@ -252,7 +304,20 @@ fn lab_end_to_end() {
         stderr,
         format!("poolctl: error: voting2 not running; run `poolctl lab up --dir {DIR}`\n")
     );
-    let out = expect(0, &["lab", "up", "--no-pool", "--hosts", "2", "--dir", DIR]);
+    let out = expect(
+        0,
+        &[
+            "lab",
+            "up",
+            "--no-pool",
+            "--web-hosts",
+            "0",
+            "--hosts",
+            "2",
+            "--dir",
+            DIR,
+        ],
+    );
     assert!(
         out.contains("2 running (1 started, 1 already running)"),
         "{out}"
@@ -262,7 +327,7 @@ fn lab_end_to_end() {
     let out = Command::new("setpriv")
         .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
         .arg(env!("CARGO_BIN_EXE_poolctl"))
-        .args(["lab", "up", "--no-pool", "--dir", DIR])
+        .args(["lab", "up", "--no-pool", "--web-hosts", "0", "--dir", DIR])
         .output()
         .unwrap();
     assert!(!out.status.success());
@@ -272,7 +337,17 @@ fn lab_end_to_end() {
     );
 
     // A bad host count is refused in one line, before anything changes.
-    let out = poolctl(&["lab", "up", "--no-pool", "--hosts", "0", "--dir", DIR]);
+    let out = poolctl(&[
+        "lab",
+        "up",
+        "--no-pool",
+        "--web-hosts",
+        "0",
+        "--hosts",
+        "0",
+        "--dir",
+        DIR,
+    ]);
     assert!(!out.status.success());
     let err = String::from_utf8(out.stderr).unwrap();
     assert_eq!(

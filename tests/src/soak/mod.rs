@@ -136,7 +136,7 @@ pub async fn run(opts: &SoakOptions) -> anyhow::Result<SoakReport> {
         .dir
         .to_str()
         .context("the lab directory must be UTF-8")?;
-    poolctl_cmd(&["lab", "up", "--hosts", "3", "--dir", d])?;
+    poolctl_cmd(&["lab", "up", "--web-hosts", "0", "--hosts", "3", "--dir", d])?;
     let result = soak(opts).await;
     let down = poolctl_cmd(&["lab", "down", "--dir", d]);
     let report = result?;

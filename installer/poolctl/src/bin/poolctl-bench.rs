@@ -49,7 +49,17 @@ fn metric(name: &str, value: f64) {
 fn bench(runs: usize) -> Result<(), String> {
     let pool = format!("{DIR}/pool/pool.toml");
     run(&["lab", "down", "--dir", DIR])?;
-    let boot = run(&["lab", "up", "--no-pool", "--hosts", "3", "--dir", DIR])?;
+    let boot = run(&[
+        "lab",
+        "up",
+        "--no-pool",
+        "--web-hosts",
+        "0",
+        "--hosts",
+        "3",
+        "--dir",
+        DIR,
+    ])?;
     eprintln!("lab up (3 hosts, no pool): {boot:.1}s");
     // A fresh lab has fresh hosts: start the pool afresh too (new pool.toml, CA, journal).
     let _ = std::fs::remove_dir_all(format!("{DIR}/pool"));

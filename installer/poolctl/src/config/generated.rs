@@ -72,10 +72,16 @@ mod tests {
         let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&path), 0o600);
         assert_eq!(mode(path.parent().unwrap()), 0o700);
-        assert_eq!(generated_secret(dir.path(), "web_api_secret").unwrap(), first);
+        assert_eq!(
+            generated_secret(dir.path(), "web_api_secret").unwrap(),
+            first
+        );
         let other = generated_secret(dir.path(), "database_password").unwrap();
         assert_ne!(other, first);
-        assert_eq!(std::fs::read_dir(path.parent().unwrap()).unwrap().count(), 2);
+        assert_eq!(
+            std::fs::read_dir(path.parent().unwrap()).unwrap().count(),
+            2
+        );
     }
 
     #[test]
@@ -84,6 +90,9 @@ mod tests {
         // .poolctl is a file: no directory can be made under it.
         std::fs::write(dir.path().join(".poolctl"), "").unwrap();
         let err = generated_secret(dir.path(), "web_api_secret").unwrap_err();
-        assert!(err.contains("cannot generate") && err.contains("set this secret"), "{err}");
+        assert!(
+            err.contains("cannot generate") && err.contains("set this secret"),
+            "{err}"
+        );
     }
 }

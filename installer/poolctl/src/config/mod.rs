@@ -14,11 +14,11 @@ mod problems;
 mod secret;
 pub mod writeback;
 
+pub use generated::generated_secret_path;
 pub use model::{
     BackupSettings, BinaryName, BinarySource, ColdWallet, DATABASE_NAME, DATABASE_USER, Database,
     HostEntry, PoolConfig, PoolSettings, Secrets, Smtp, SshSettings, WebSettings, WebSide, WebTls,
 };
-pub use generated::generated_secret_path;
 pub use problems::{ConfigError, Problem};
 pub use secret::{Secret, SecretRef};
 

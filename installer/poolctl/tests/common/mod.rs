@@ -62,7 +62,10 @@ pub fn lab_pool(hosts: usize) -> (std::fs::File, LabGuard, LabState, String) {
     let guard = LabGuard;
     let n = hosts.to_string();
     let t = Instant::now();
-    let out = expect(0, &["lab", "up", "--hosts", &n, "--dir", DIR]);
+    let out = expect(
+        0,
+        &["lab", "up", "--web-hosts", "0", "--hosts", &n, "--dir", DIR],
+    );
     eprintln!(
         "lab up + apply from scratch: {:.1}s",
         t.elapsed().as_secs_f32()
@@ -82,7 +85,15 @@ pub fn build_pool_programs() {
     let release = exe.parent().is_some_and(|d| d.ends_with("release"));
     let mut cmd = Command::new(env!("CARGO"));
     cmd.args(["build", "--bin", "excc-simnet", "--bin", "stakepoold"])
-        .args(["-p", "excc-simnet", "-p", "stakepoold"])
+        .args(["--bin", "exccstakepool"])
+        .args([
+            "-p",
+            "excc-simnet",
+            "-p",
+            "stakepoold",
+            "-p",
+            "exccstakepool",
+        ])
         .current_dir(env!("CARGO_MANIFEST_DIR"));
     if release {
         cmd.arg("--release");
