@@ -33,11 +33,17 @@ pub(crate) fn generated_secret(dir: &Path, name: &str) -> Result<Secret, String>
     SecretRef::File(path).resolve(dir)
 }
 
+/// 32 bytes from the kernel's random source, in hex.
+pub fn random_hex() -> std::io::Result<String> {
+    let mut bytes = [0u8; 32];
+    std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
+    Ok(hex::encode(bytes))
+}
+
 fn create(secrets_dir: &Path, path: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(secrets_dir)?;
     std::fs::set_permissions(secrets_dir, std::fs::Permissions::from_mode(0o700))?;
-    let mut bytes = [0u8; 32];
-    std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
+    let value = random_hex()?;
     // Written whole under a private temporary name, then linked into place: a concurrent
     // run either made it first (then its value is kept) or sees the complete file.
     let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
@@ -47,7 +53,7 @@ fn create(secrets_dir: &Path, path: &Path) -> std::io::Result<()> {
         .mode(0o600)
         .open(&tmp)
         .and_then(|mut f| {
-            f.write_all(format!("{}\n", hex::encode(bytes)).as_bytes())?;
+            f.write_all(format!("{value}\n").as_bytes())?;
             f.sync_all()
         });
     let linked = written.and_then(|()| match std::fs::hard_link(&tmp, path) {
@@ -72,10 +78,16 @@ mod tests {
         let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&path), 0o600);
         assert_eq!(mode(path.parent().unwrap()), 0o700);
-        assert_eq!(generated_secret(dir.path(), "web_api_secret").unwrap(), first);
+        assert_eq!(
+            generated_secret(dir.path(), "web_api_secret").unwrap(),
+            first
+        );
         let other = generated_secret(dir.path(), "database_password").unwrap();
         assert_ne!(other, first);
-        assert_eq!(std::fs::read_dir(path.parent().unwrap()).unwrap().count(), 2);
+        assert_eq!(
+            std::fs::read_dir(path.parent().unwrap()).unwrap().count(),
+            2
+        );
     }
 
     #[test]
@@ -84,6 +96,9 @@ mod tests {
         // .poolctl is a file: no directory can be made under it.
         std::fs::write(dir.path().join(".poolctl"), "").unwrap();
         let err = generated_secret(dir.path(), "web_api_secret").unwrap_err();
-        assert!(err.contains("cannot generate") && err.contains("set this secret"), "{err}");
+        assert!(
+            err.contains("cannot generate") && err.contains("set this secret"),
+            "{err}"
+        );
     }
 }

@@ -68,7 +68,10 @@ fn sample_web_side_loads_with_generated_secrets() {
     assert!(!web.site.closed);
     assert_eq!(web.site.admin_emails, ["you@example.org"]);
     assert_eq!(
-        (web.site.sync_interval_secs, web.site.voting_node_timeout_secs),
+        (
+            web.site.sync_interval_secs,
+            web.site.voting_node_timeout_secs
+        ),
         (300, 10)
     );
     assert_eq!(web.site.limits.len(), 8);
@@ -80,7 +83,10 @@ fn sample_web_side_loads_with_generated_secrets() {
     assert_eq!(c.web_hosts()[0].name, "web1");
     assert!(c.web_hosts()[0].host_key.is_some());
     let db = c.database_host().expect("kind = mariadb");
-    assert_eq!((db.name.as_str(), db.address.as_str()), ("db1", "192.0.2.30"));
+    assert_eq!(
+        (db.name.as_str(), db.address.as_str()),
+        ("db1", "192.0.2.30")
+    );
     assert!(db.host_key.is_some());
     let Database::Mariadb { password, .. } = &web.database else {
         panic!("{:?}", web.database)
@@ -91,7 +97,10 @@ fn sample_web_side_loads_with_generated_secrets() {
         ("database_password", password),
     ] {
         let file = generated_secret_path(dir.path(), name);
-        assert_eq!(std::fs::read_to_string(&file).unwrap().trim(), value.expose());
+        assert_eq!(
+            std::fs::read_to_string(&file).unwrap().trim(),
+            value.expose()
+        );
         assert_eq!(value.expose().len(), 64);
         assert_eq!(mode(&file), 0o600);
         assert_eq!(mode(file.parent().unwrap()), 0o700);
@@ -100,9 +109,7 @@ fn sample_web_side_loads_with_generated_secrets() {
     let again = PoolConfig::load(&path).unwrap();
     let again = again.web.unwrap();
     assert_eq!(again.api_secret, web.api_secret);
-    assert!(
-        matches!(&again.database, Database::Mariadb { password: p, .. } if p == password)
-    );
+    assert!(matches!(&again.database, Database::Mariadb { password: p, .. } if p == password));
     let binary = c.binary(BinaryName::Exccstakepool);
     assert!(binary.source.ends_with("target/release/exccstakepool"));
 }
@@ -110,9 +117,7 @@ fn sample_web_side_loads_with_generated_secrets() {
 #[test]
 fn without_web_part_there_is_no_web_side() {
     let dir = tempfile::tempdir().unwrap();
-    let (path, _) = sample_with(dir.path(), |t| {
-        t[..t.find("# ─────").unwrap()].to_owned()
-    });
+    let (path, _) = sample_with(dir.path(), |t| t[..t.find("# ─────").unwrap()].to_owned());
     let c = PoolConfig::load(&path).unwrap();
     assert!(c.web.is_none());
     assert_eq!(c.binaries.len(), 3);
@@ -126,7 +131,11 @@ fn wrong_web_host_key_is_one_problem() {
     let (path, text) = sample_with(dir.path(), |t| {
         t.replace(WEB_HOST_KEY, "host_key = \"SHA256:not-a-key\"")
     });
-    let why = one_problem(&path, "web_hosts[1].host_key", line_of(&text, "SHA256:not-a-key"));
+    let why = one_problem(
+        &path,
+        "web_hosts[1].host_key",
+        line_of(&text, "SHA256:not-a-key"),
+    );
     assert!(why.contains("ssh-keygen -lf"), "{why}");
 }
 
@@ -135,9 +144,16 @@ fn tls_cert_needs_its_key() {
     let dir = tempfile::tempdir().unwrap();
     let (cert, key) = certificate(dir.path(), "site.pem");
     let (path, text) = sample_with(dir.path(), |t| {
-        t.replace("# tls_cert = \"certs/pool.example.org.fullchain.pem\"", "tls_cert = \"certs/site.pem\"")
+        t.replace(
+            "# tls_cert = \"certs/pool.example.org.fullchain.pem\"",
+            "tls_cert = \"certs/site.pem\"",
+        )
     });
-    let why = one_problem(&path, "secrets.web_tls_key", line_of(&text, "tls_cert = \"certs/site.pem\""));
+    let why = one_problem(
+        &path,
+        "secrets.web_tls_key",
+        line_of(&text, "tls_cert = \"certs/site.pem\""),
+    );
     assert!(why.starts_with("missing"), "{why}");
     // A reference to a key file that is not there: one problem at the reference.
     let with_key = text.replace(
@@ -145,7 +161,11 @@ fn tls_cert_needs_its_key() {
         "[secrets]\nweb_tls_key = { file = \"secrets/site.key\" }\n",
     );
     std::fs::write(&path, &with_key).unwrap();
-    let why = one_problem(&path, "secrets.web_tls_key", line_of(&with_key, "web_tls_key ="));
+    let why = one_problem(
+        &path,
+        "secrets.web_tls_key",
+        line_of(&with_key, "web_tls_key ="),
+    );
     assert!(why.contains("no such file"), "{why}");
     // With the key (PEM, several lines) the site has the operator's certificate.
     private(&dir.path().join("secrets/site.key"), &key);
@@ -158,13 +178,20 @@ fn tls_cert_needs_its_key() {
 fn sqlite_with_two_web_hosts_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let (path, text) = sample_with(dir.path(), |t| {
-        t.replace("kind = \"mariadb\"", "kind = \"sqlite\"").replace(DB_HOST, "")
+        t.replace("kind = \"mariadb\"", "kind = \"sqlite\"")
+            .replace(DB_HOST, "")
             + "\n[[web_hosts]]\nname = \"web2\"\naddress = \"192.0.2.22\"\n"
     });
     let why = one_problem(&path, "database.kind", line_of(&text, "kind = \"sqlite\""));
-    assert!(why.contains("2 web hosts cannot share it") && why.contains("\"mariadb\""), "{why}");
+    assert!(
+        why.contains("2 web hosts cannot share it") && why.contains("\"mariadb\""),
+        "{why}"
+    );
     // One web host on sqlite is fine.
-    let one = text.replace("[[web_hosts]]\nname = \"web2\"\naddress = \"192.0.2.22\"\n", "");
+    let one = text.replace(
+        "[[web_hosts]]\nname = \"web2\"\naddress = \"192.0.2.22\"\n",
+        "",
+    );
     std::fs::write(&path, one).unwrap();
     let c = PoolConfig::load(&path).unwrap();
     assert!(matches!(c.web.unwrap().database, Database::Sqlite));
@@ -177,9 +204,14 @@ fn external_database_needs_its_password() {
     let (ca, _) = certificate(dir.path(), "db-ca.pem");
     let external = "kind = \"external\"\nurl = \"mysql://excc_pool@db.example.org:3306/excc_pool\"\nca = \"certs/db-ca.pem\"\n";
     let (path, text) = sample_with(dir.path(), |t| {
-        t.replace("kind = \"mariadb\"\n", external).replace(DB_HOST, "")
+        t.replace("kind = \"mariadb\"\n", external)
+            .replace(DB_HOST, "")
     });
-    let why = one_problem(&path, "secrets.database_password", line_of(&text, "kind = \"external\""));
+    let why = one_problem(
+        &path,
+        "secrets.database_password",
+        line_of(&text, "kind = \"external\""),
+    );
     assert!(why.starts_with("missing"), "{why}");
     // No password is ever generated for a server poolctl does not run.
     assert!(!generated_secret_path(dir.path(), "database_password").exists());
@@ -191,7 +223,12 @@ fn external_database_needs_its_password() {
     private(&dir.path().join("secrets/db.password"), "db-pw\n");
     let c = PoolConfig::load(&path).unwrap();
     assert!(c.database_host().is_none());
-    let Database::External { url, ca_pem, password } = c.web.unwrap().database else {
+    let Database::External {
+        url,
+        ca_pem,
+        password,
+    } = c.web.unwrap().database
+    else {
         panic!("not external")
     };
     assert_eq!(url, "mysql://excc_pool@db.example.org:3306/excc_pool");
@@ -201,7 +238,10 @@ fn external_database_needs_its_password() {
     let leaked = with_password.replace("mysql://excc_pool@", "mysql://excc_pool:hunter2@");
     std::fs::write(&path, &leaked).unwrap();
     let why = one_problem(&path, "database.url", line_of(&leaked, "url = \"mysql"));
-    assert!(why.contains("password") && !why.contains("hunter2"), "{why}");
+    assert!(
+        why.contains("password") && !why.contains("hunter2"),
+        "{why}"
+    );
 }
 
 #[test]
@@ -236,8 +276,14 @@ fn every_web_problem_at_once() {
     let expect = [
         (line_of(&text, "base_url = "), "web.base_url"),
         (line_of(&text, "pool_email = "), "web.pool_email"),
-        (line_of(&text, "max_connections = 0"), "web.limits.max_connections"),
-        (line_of(&text, "real_ip_header = "), "web.limits.real_ip_header"),
+        (
+            line_of(&text, "max_connections = 0"),
+            "web.limits.max_connections",
+        ),
+        (
+            line_of(&text, "real_ip_header = "),
+            "web.limits.real_ip_header",
+        ),
         (line_of(&text, "every_hours = 500"), "backup.every_hours"),
         (line_of(&text, "# clash"), "web_hosts[1].name"),
         (line_of(&text, "security = \"ssl\""), "web.smtp.security"),
@@ -251,7 +297,10 @@ fn every_web_problem_at_once() {
     }
     assert_eq!(err.problems.len(), expect.len(), "{err}");
     let text = err.to_string();
-    assert!(text.contains("voting2 is already the name of a [[hosts]] entry"), "{text}");
+    assert!(
+        text.contains("voting2 is already the name of a [[hosts]] entry"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -270,7 +319,11 @@ fn web_and_web_hosts_go_together() {
         "[secrets]\nsmtp_password = { file = \"secrets/smtp.password\" }\n",
     );
     std::fs::write(&path, &base).unwrap();
-    let why = one_problem(&path, "secrets.smtp_password", line_of(&base, "smtp_password ="));
+    let why = one_problem(
+        &path,
+        "secrets.smtp_password",
+        line_of(&base, "smtp_password ="),
+    );
     assert!(why.contains("no web side"), "{why}");
 }
 
@@ -288,7 +341,13 @@ fn smtp_with_user_and_password() {
         )
     });
     private(&dir.path().join("secrets/smtp.password"), "mail-pw\n");
-    let smtp = PoolConfig::load(&path).unwrap().web.unwrap().site.smtp.unwrap();
+    let smtp = PoolConfig::load(&path)
+        .unwrap()
+        .web
+        .unwrap()
+        .site
+        .smtp
+        .unwrap();
     assert_eq!(smtp.host, "smtp.example.org");
     assert_eq!((smtp.security.as_str(), smtp.port), ("tls", 465));
     assert_eq!(smtp.user.as_deref(), Some("pool@example.org"));

@@ -172,8 +172,14 @@ name = "web2"
         let path = dir.path().join("pool.toml");
         std::fs::write(&path, text).unwrap();
         pin_host_key(&path, "web2", &fp).unwrap();
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), format!("{text}{pinned}"));
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            format!("{text}{pinned}")
+        );
         let err = pin_host_key(&path, "web3", &fp).unwrap_err().to_string();
-        assert!(err.contains("no [[hosts]], [[web_hosts]] or [database] host named web3"), "{err}");
+        assert!(
+            err.contains("no [[hosts]], [[web_hosts]] or [database] host named web3"),
+            "{err}"
+        );
     }
 }

@@ -157,7 +157,12 @@ impl Loader<'_> {
                 );
             }
         }
-        for name in [WEB_API_SECRET, DATABASE_PASSWORD, WEB_TLS_KEY, SMTP_PASSWORD] {
+        for name in [
+            WEB_API_SECRET,
+            DATABASE_PASSWORD,
+            WEB_TLS_KEY,
+            SMTP_PASSWORD,
+        ] {
             if let Some(item) = secret(root, name) {
                 let line = self.line(item);
                 self.push(
@@ -184,15 +189,15 @@ impl Loader<'_> {
     fn site(&mut self, root: &dyn TableLike, t: &dyn TableLike) -> Option<WebSettings> {
         let p = "web";
         self.unknown(t, p, &WEB_KEYS);
-        let url = self
-            .string(t, p, "base_url", None)
-            .and_then(|(url, line)| match site_url(&url) {
-                Ok(parts) => Some(parts),
-                Err(why) => {
-                    self.push(line, "web.base_url", format!("{url:?} {why}"));
-                    None
-                }
-            });
+        let url =
+            self.string(t, p, "base_url", None)
+                .and_then(|(url, line)| match site_url(&url) {
+                    Ok(parts) => Some(parts),
+                    Err(why) => {
+                        self.push(line, "web.base_url", format!("{url:?} {why}"));
+                        None
+                    }
+                });
         let pool_email = self.string(t, p, "pool_email", None).and_then(|(e, line)| {
             if plausible_email(&e) {
                 Some(e)
@@ -535,7 +540,9 @@ impl Loader<'_> {
         let kind_line = if kind_line > 0 { kind_line } else { header };
         let allowed: &[&str] = match kind.as_str() {
             "sqlite" => &["kind"],
-            "mariadb" => &["kind", "name", "address", "ssh_user", "ssh_port", "host_key"],
+            "mariadb" => &[
+                "kind", "name", "address", "ssh_user", "ssh_port", "host_key",
+            ],
             "external" => &["kind", "url", "ca"],
             _ => {
                 self.push(
@@ -585,16 +592,16 @@ impl Loader<'_> {
             }
             _ => {
                 let t = table.expect("kind was read from the table");
-                let url = self
-                    .string(t, p, "url", None)
-                    .and_then(|(url, line)| match check_mysql_url(&url) {
+                let url = self.string(t, p, "url", None).and_then(|(url, line)| {
+                    match check_mysql_url(&url) {
                         Ok(()) => Some(url),
                         // The URL is not repeated: it may hold a password by mistake.
                         Err(why) => {
                             self.push(line, "database.url", why);
                             None
                         }
-                    });
+                    }
+                });
                 let ca_pem = self.pem_file(t, p, "ca", "CERTIFICATE");
                 let password = match password {
                     Some(item) => self.resolve_secret(item, &pw_key).0,
@@ -647,7 +654,13 @@ impl Loader<'_> {
             return d;
         };
         self.unknown(t, "backup", &["every_hours", "keep"]);
-        let every = self.integer(t, "backup", "every_hours", 1..=168, Some(d.every_hours.into()));
+        let every = self.integer(
+            t,
+            "backup",
+            "every_hours",
+            1..=168,
+            Some(d.every_hours.into()),
+        );
         let keep = self.integer(t, "backup", "keep", 1..=365, Some(d.keep.into()));
         BackupSettings {
             every_hours: every.map_or(d.every_hours, |v| v as u32),
@@ -676,7 +689,12 @@ impl Loader<'_> {
             .enumerate()
             .map(|(i, h)| {
                 let line = web_name_lines.get(i).copied().unwrap_or(h.line);
-                (h, line, format!("web_hosts[{}].name", i + 1), "[[web_hosts]]")
+                (
+                    h,
+                    line,
+                    format!("web_hosts[{}].name", i + 1),
+                    "[[web_hosts]]",
+                )
             })
             .chain(db.map(|(h, line)| (h, line, "database.name".to_owned(), "[database]")));
         let mut clashes = Vec::new();
@@ -729,9 +747,9 @@ fn site_url(url: &str) -> Result<(String, String), &'static str> {
     }
     let valid_name = !host.is_empty()
         && (host.starts_with('[')
-            || host
-                .split('.')
-                .all(|l| !l.is_empty() && l.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-')));
+            || host.split('.').all(|l| {
+                !l.is_empty() && l.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-')
+            }));
     if !valid_name {
         return Err("has no valid host name after https://");
     }
@@ -823,13 +841,25 @@ mod tests {
     #[test]
     fn emails_and_database_urls() {
         assert!(plausible_email("admin@pool.example.org"));
-        for bad in ["admin", "@example.org", "a@localhost", "a b@example.org", "a@b..c"] {
+        for bad in [
+            "admin",
+            "@example.org",
+            "a@localhost",
+            "a b@example.org",
+            "a@b..c",
+        ] {
             assert!(!plausible_email(bad), "{bad}");
         }
-        assert_eq!(check_mysql_url("mysql://pool@db.example.org:3306/pool"), Ok(()));
+        assert_eq!(
+            check_mysql_url("mysql://pool@db.example.org:3306/pool"),
+            Ok(())
+        );
         assert_eq!(check_mysql_url("mysql://pool@db/pool"), Ok(()));
         let err = check_mysql_url("mysql://pool:hunter2@db/pool").unwrap_err();
-        assert!(err.contains("password") && !err.contains("hunter2"), "{err}");
+        assert!(
+            err.contains("password") && !err.contains("hunter2"),
+            "{err}"
+        );
         for bad in [
             "postgres://pool@db/pool",
             "mysql://db/pool",
