@@ -74,7 +74,7 @@ fn sample_web_side_loads_with_generated_secrets() {
         ),
         (300, 10)
     );
-    assert_eq!(web.site.limits.len(), 8);
+    assert_eq!(web.site.limits.len(), 9);
     assert_eq!(web.site.limits[0], ("form_posts_per_minute".to_owned(), 20));
     assert_eq!(web.site.smtp, None);
     assert!(web.tls.is_none());

@@ -199,7 +199,7 @@ impl Builder<'_> {
         match found {
             Some(files) => {
                 for f in files {
-                    let mut b = table(&format!("From --binaries-dir (sha256 of the file now)."));
+                    let mut b = table("From --binaries-dir (sha256 of the file as it is now).");
                     let note = self.todo(format!(
                         "binaries.{}.version: the version plan and status show",
                         f.name

@@ -171,3 +171,117 @@ fn network(ini: &Ini) -> Result<Network, ImportError> {
 pub(crate) fn secret_path(dir: &Path, name: &str) -> PathBuf {
     dir.join(name)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A minimal legacy web config: wallets only (no stakepoold), local database and mail
+    /// relay, an http base URL and a short API secret.
+    const MINIMAL: &str = "testnet=1
+baseurl=http://pool.example.net/
+apisecret=short
+coldwalletextpub=tpubcold
+votingwalletextpub=tpubvoting
+dbpassword=db-secret
+wallethosts=10.1.0.1:19110,127.0.0.1:19110
+walletpasswords=wallet-secret
+smtphost=localhost:25
+colour=blue
+";
+
+    fn build(text: &str) -> (String, Vec<SecretValue>, Vec<String>) {
+        let web = Ini::parse(text, Path::new("exccstakepool.conf")).unwrap();
+        let legacy = check(web, Vec::new()).unwrap();
+        build::document(&legacy, Path::new("/etc/pool/secrets"), None).unwrap()
+    }
+
+    #[test]
+    fn minimal_web_config() {
+        let (toml, secrets, todos) = build(MINIMAL);
+        let doc: toml_edit::DocumentMut = toml.parse().expect("valid TOML");
+        assert_eq!(doc["network"].as_str(), Some("testnet"));
+        assert_eq!(doc["pool"]["fee_percent"].as_float(), Some(7.5));
+        // http:// becomes https://; the trailing slash goes.
+        assert_eq!(
+            doc["web"]["base_url"].as_str(),
+            Some("https://pool.example.net")
+        );
+        // The second wallet host is this machine: a TODO placeholder, never a guess.
+        let hosts = doc["hosts"].as_array_of_tables().unwrap();
+        let addresses: Vec<&str> = hosts
+            .iter()
+            .map(|h| h["address"].as_str().unwrap())
+            .collect();
+        assert_eq!(addresses, ["10.1.0.1", "voting2.example.invalid"]);
+        assert!(
+            todos.iter().any(|t| t.starts_with("hosts[2].address")),
+            "{todos:?}"
+        );
+        assert!(
+            todos.iter().any(|t| t.starts_with("database.url")),
+            "{todos:?}"
+        );
+        assert_eq!(
+            doc["database"]["url"].as_str(),
+            Some("mysql://stakepool@localhost:3306/stakepool")
+        );
+        assert_eq!(doc["web"]["smtp"]["security"].as_str(), Some("none"));
+        assert!(doc["web"]["smtp"].get("user").is_none());
+        // Secrets: absolute references into the secrets directory.
+        assert_eq!(
+            doc["secrets"]["exccwallet_rpc_password"]["file"].as_str(),
+            Some("/etc/pool/secrets/exccwallet_rpc_password")
+        );
+        let by_name = |n: &str| secrets.iter().find(|s| s.name == n).unwrap();
+        assert_eq!(
+            by_name("exccwallet_rpc_password").value.as_deref(),
+            Some("wallet-secret")
+        );
+        // No stakepoold.conf: exccd's password is new (poolctl configures exccd with it).
+        let exccd = by_name("exccd_rpc_password");
+        assert!(exccd.generated && exccd.value.as_ref().is_some_and(|v| v.len() == 64));
+        // The short API secret is not used: poolctl generates one.
+        assert!(doc["secrets"].get("web_api_secret").is_none());
+        assert!(!secrets.iter().any(|s| s.name == "web_api_secret"));
+        assert!(
+            toml.contains("# not imported: apisecret = <secret, not shown> (shorter than 32"),
+            "{toml}"
+        );
+        assert!(
+            toml.contains("# not imported: colour = blue (not an option of the legacy program)"),
+            "{toml}"
+        );
+        for secret in ["short", "db-secret", "wallet-secret"] {
+            assert!(
+                !toml.contains(&format!("= {secret}")),
+                "{secret} in:\n{toml}"
+            );
+            assert!(
+                !toml.contains(&format!("\"{secret}\"")),
+                "{secret} in:\n{toml}"
+            );
+        }
+    }
+
+    #[test]
+    fn required_options_and_networks() {
+        let web = Ini::parse("simnet=1\ntestnet=1\n", Path::new("w.conf")).unwrap();
+        let err = check(web, Vec::new()).unwrap_err().to_string();
+        assert!(err.contains("testnet and simnet are both set"), "{err}");
+        let web = Ini::parse("votingwalletextpub=x\n", Path::new("w.conf")).unwrap();
+        let err = check(web, Vec::new()).unwrap_err().to_string();
+        assert!(err.contains("coldwalletextpub: not set"), "{err}");
+        let web = Ini::parse(MINIMAL, Path::new("w.conf")).unwrap();
+        let node = Ini::parse(
+            "coldwalletextpub=tpubother\ntestnet=1\n",
+            Path::new("n.conf"),
+        )
+        .unwrap();
+        let err = check(web.clone(), vec![node]).unwrap_err().to_string();
+        assert!(err.contains("n.conf: coldwalletextpub differs"), "{err}");
+        let node = Ini::parse("simnet=1\n", Path::new("n.conf")).unwrap();
+        let err = check(web, vec![node]).unwrap_err().to_string();
+        assert!(err.contains("n.conf is for simnet"), "{err}");
+    }
+}
