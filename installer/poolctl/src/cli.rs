@@ -61,7 +61,8 @@ pub enum Command {
     /// Offline key tools: derive addresses, build ticket multisig scripts, compute pool fees.
     #[command(subcommand)]
     Key(KeyCommand),
-    /// Turn the legacy Go pool's configs into a pool.toml, printed on standard output:
+    /// Turn the legacy Go pool's configs into a pool.toml, printed on standard output.
+    ///
     /// `poolctl import --exccstakepool-conf exccstakepool.conf --stakepoold-conf node1.conf
     /// --stakepoold-conf node2.conf > pool.toml`. Secrets (database, mail, API, RPC
     /// passwords) go into mode-0600 files in --secrets-dir, referenced from pool.toml; options
@@ -78,7 +79,8 @@ pub enum Command {
         #[arg(long, value_name = "DIR", default_value = "secrets")]
         secrets_dir: PathBuf,
         /// A directory with the programs to install (exccd, exccwallet, stakepoold,
-        /// exccstakepool): [binaries] then names them with their sha256 (else placeholders).
+        /// exccstakepool): [binaries] then names them with their sha256 (else placeholders);
+        /// relative like --secrets-dir.
         #[arg(long, value_name = "DIR")]
         binaries_dir: Option<PathBuf>,
     },
