@@ -23,10 +23,9 @@ pub(crate) fn generated_secret(dir: &Path, name: &str) -> Result<Secret, String>
     if !path.exists() {
         create(secrets_dir, &path).map_err(|e| {
             format!(
-                "cannot generate {}: {} (make {} writable, or set this secret in pool.toml)",
+                "cannot generate {}: {} (poolctl keeps the secrets it makes there: fix that, or set this secret in pool.toml)",
                 path.display(),
                 short_io(&e),
-                dir.display()
             )
         })?;
     }

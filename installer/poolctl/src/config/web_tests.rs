@@ -354,3 +354,20 @@ fn smtp_with_user_and_password() {
     assert_eq!(smtp.password.unwrap().expose(), "mail-pw");
     assert_eq!(smtp.from, "EXCC stake pool <pool@example.org>");
 }
+
+#[test]
+fn secret_generation_failure_is_a_load_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = sample_in(dir.path());
+    // .poolctl is a file: nothing can be generated under it.
+    std::fs::write(dir.path().join(".poolctl"), "").unwrap();
+    let err = PoolConfig::load(&path).unwrap_err();
+    let mut keys: Vec<&str> = err.problems.iter().map(|p| p.key.as_str()).collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        ["secrets.database_password", "secrets.web_api_secret"],
+        "{err}"
+    );
+    assert!(err.to_string().contains("cannot generate"), "{err}");
+}

@@ -77,6 +77,9 @@ fn table(text: &str) -> Table {
 /// Not a loopback, unspecified or empty address: one other machines can reach.
 fn routable(host: &str) -> bool {
     !host.is_empty()
+        && host
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b':'))
         && host != "localhost"
         && !host
             .parse::<IpAddr>()
@@ -265,13 +268,20 @@ impl Builder<'_> {
                         },
                     )
                 }
-                (None, Some(v)) => (
-                    v.clone(),
-                    format!(
-                        "{daemon}'s RPC password, from exccstakepool.conf {}.",
-                        web_key.unwrap_or(key)
-                    ),
-                ),
+                (None, Some(v)) => {
+                    let list = web_key.unwrap_or(key);
+                    let same = from_web.iter().all(|x| x == v);
+                    (
+                        v.clone(),
+                        if same {
+                            format!("{daemon}'s RPC password, from exccstakepool.conf {list}.")
+                        } else {
+                            format!(
+                                "{daemon}'s RPC password, the first of exccstakepool.conf {list} (the nodes had\ndifferent ones; poolctl sets this one on every node)."
+                            )
+                        },
+                    )
+                }
                 (None, None) => (
                     fresh()?,
                     format!(

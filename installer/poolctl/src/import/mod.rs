@@ -187,6 +187,7 @@ dbpassword=db-secret
 wallethosts=10.1.0.1:19110,127.0.0.1:19110
 walletpasswords=wallet-secret
 smtphost=localhost:25
+listen=/run/exccstakepool.sock
 colour=blue
 ";
 
@@ -227,6 +228,15 @@ colour=blue
             Some("mysql://stakepool@localhost:3306/stakepool")
         );
         assert_eq!(doc["web"]["smtp"]["security"].as_str(), Some("none"));
+        // A unix-socket listen address names no machine: the site's name, with a TODO.
+        assert_eq!(
+            doc["web_hosts"][0]["address"].as_str(),
+            Some("pool.example.net")
+        );
+        assert!(
+            todos.iter().any(|t| t.starts_with("web_hosts[1].address")),
+            "{todos:?}"
+        );
         assert!(doc["web"]["smtp"].get("user").is_none());
         // Secrets: absolute references into the secrets directory.
         assert_eq!(
