@@ -84,6 +84,29 @@ pub enum Command {
     /// Offline key tools: derive addresses, build ticket multisig scripts, compute pool fees.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Turn the legacy Go pool's configs into a pool.toml, printed on standard output.
+    ///
+    /// `poolctl import --exccstakepool-conf exccstakepool.conf --stakepoold-conf node1.conf
+    /// --stakepoold-conf node2.conf > pool.toml`. Secrets (database, mail, API, RPC
+    /// passwords) go into mode-0600 files in --secrets-dir, referenced from pool.toml; options
+    /// with no equivalent are listed as comments; TODO comments say what is left to do.
+    Import {
+        /// The legacy web app's exccstakepool.conf.
+        #[arg(long, value_name = "FILE")]
+        exccstakepool_conf: PathBuf,
+        /// A voting node's stakepoold.conf; once per node, in the order of stakepooldhosts.
+        #[arg(long, value_name = "FILE")]
+        stakepoold_conf: Vec<PathBuf>,
+        /// Where the secret files are written, as pool.toml will reference it (a relative
+        /// directory is relative to where pool.toml goes: run import there).
+        #[arg(long, value_name = "DIR", default_value = "secrets")]
+        secrets_dir: PathBuf,
+        /// A directory with the programs to install (exccd, exccwallet, stakepoold,
+        /// exccstakepool): [binaries] then names them with their sha256 (else placeholders);
+        /// relative like --secrets-dir.
+        #[arg(long, value_name = "DIR")]
+        binaries_dir: Option<PathBuf>,
+    },
     /// Local lab: voting hosts as systemd-nspawn containers with sshd, for tests and rehearsals (root).
     #[command(subcommand)]
     Lab(LabCommand),

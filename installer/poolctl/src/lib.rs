@@ -2,8 +2,9 @@
 //! and facts of each voting host and their differences ([`plan`]), executing those
 //! differences ([`apply`]), a one-line state per host ([`status`]), the vote audit
 //! ([`audit`]: chain, vote journals and owners' preferences checked against each other), the host layer ([`host`]:
-//! what can be done to a machine, over SSH with pinned host keys) and the local lab ([`lab`]:
-//! real test hosts as systemd-nspawn containers). The `poolctl` binary (`main.rs`, `cli.rs`,
+//! what can be done to a machine, over SSH with pinned host keys), the local lab ([`lab`]:
+//! real test hosts as systemd-nspawn containers) and the legacy pool's configs turned into a
+//! pool.toml ([`import`]). The `poolctl` binary (`main.rs`, `cli.rs`,
 //! `command/`) is a thin CLI over it.
 
 pub mod apply;
@@ -13,6 +14,7 @@ pub mod ca;
 pub mod config;
 pub mod health;
 pub mod host;
+pub mod import;
 pub mod lab;
 pub mod plan;
 pub mod progress;

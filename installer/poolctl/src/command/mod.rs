@@ -4,6 +4,7 @@ mod apply;
 mod audit;
 mod backup;
 mod ca;
+mod import;
 mod key;
 mod lab;
 mod plan;
@@ -39,6 +40,21 @@ pub fn run(command: Command, out: &mut impl Write) -> anyhow::Result<u8> {
             json,
         }) => audit::votes(&file, poolctl::audit::HeightRange { from, to }, json, out),
         Command::Key(cmd) => key::run(cmd, out).map(|()| 0),
+        Command::Import {
+            exccstakepool_conf,
+            stakepoold_conf,
+            secrets_dir,
+            binaries_dir,
+        } => import::run(
+            poolctl::import::ImportOptions {
+                exccstakepool_conf,
+                stakepoold_confs: stakepoold_conf,
+                secrets_dir,
+                binaries_dir,
+            },
+            out,
+        )
+        .map(|()| 0),
         Command::Lab(cmd) => lab::run(cmd, out).map(|()| 0),
     }
 }

@@ -23,21 +23,26 @@ pub(crate) fn generated_secret(dir: &Path, name: &str) -> Result<Secret, String>
     if !path.exists() {
         create(secrets_dir, &path).map_err(|e| {
             format!(
-                "cannot generate {}: {} (make {} writable, or set this secret in pool.toml)",
+                "cannot generate {}: {} (poolctl keeps the secrets it makes there: fix that, or set this secret in pool.toml)",
                 path.display(),
                 short_io(&e),
-                dir.display()
             )
         })?;
     }
     SecretRef::File(path).resolve(dir)
 }
 
+/// 32 bytes from the kernel's random source, in hex.
+pub fn random_hex() -> std::io::Result<String> {
+    let mut bytes = [0u8; 32];
+    std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
+    Ok(hex::encode(bytes))
+}
+
 fn create(secrets_dir: &Path, path: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(secrets_dir)?;
     std::fs::set_permissions(secrets_dir, std::fs::Permissions::from_mode(0o700))?;
-    let mut bytes = [0u8; 32];
-    std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
+    let value = random_hex()?;
     // Written whole under a private temporary name, then linked into place: a concurrent
     // run either made it first (then its value is kept) or sees the complete file.
     let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
@@ -47,7 +52,7 @@ fn create(secrets_dir: &Path, path: &Path) -> std::io::Result<()> {
         .mode(0o600)
         .open(&tmp)
         .and_then(|mut f| {
-            f.write_all(format!("{}\n", hex::encode(bytes)).as_bytes())?;
+            f.write_all(format!("{value}\n").as_bytes())?;
             f.sync_all()
         });
     let linked = written.and_then(|()| match std::fs::hard_link(&tmp, path) {

@@ -14,12 +14,13 @@ mod problems;
 mod secret;
 pub mod writeback;
 
-pub use generated::generated_secret_path;
+pub use generated::{generated_secret_path, random_hex};
 pub use model::{
     BackupSettings, BinaryName, BinarySource, ColdWallet, DATABASE_NAME, DATABASE_USER, Database,
     HostEntry, PoolConfig, PoolSettings, Secrets, Smtp, SshSettings, WebSettings, WebSide, WebTls,
 };
 pub use problems::{ConfigError, Problem};
+pub(crate) use secret::short_io;
 pub use secret::{Secret, SecretRef};
 
 /// `pool.toml` unless `-f` says otherwise.

@@ -281,11 +281,18 @@ impl PoolConfig {
         self.dir().join(".poolctl")
     }
 
+    /// The program `name`. The loader requires the three voting programs, and
+    /// `exccstakepool` whenever there are web hosts ([`web`](Self::web) is `Some`); for it
+    /// without a web side use [`binary_if_declared`](Self::binary_if_declared).
     pub fn binary(&self, name: BinaryName) -> &BinarySource {
-        self.binaries
-            .iter()
-            .find(|b| b.name == name)
-            .expect("the loader requires every binary")
+        self.binary_if_declared(name)
+            .expect("the loader requires the voting programs, and exccstakepool with web hosts")
+    }
+
+    /// The program `name` when pool.toml declares it (`[binaries.exccstakepool]` is
+    /// optional without web hosts).
+    pub fn binary_if_declared(&self, name: BinaryName) -> Option<&BinarySource> {
+        self.binaries.iter().find(|b| b.name == name)
     }
 
     /// The web hosts (none without `[web]`).

@@ -74,7 +74,7 @@ fn sample_web_side_loads_with_generated_secrets() {
         ),
         (300, 10)
     );
-    assert_eq!(web.site.limits.len(), 8);
+    assert_eq!(web.site.limits.len(), 9);
     assert_eq!(web.site.limits[0], ("form_posts_per_minute".to_owned(), 20));
     assert_eq!(web.site.smtp, None);
     assert!(web.tls.is_none());
@@ -353,4 +353,21 @@ fn smtp_with_user_and_password() {
     assert_eq!(smtp.user.as_deref(), Some("pool@example.org"));
     assert_eq!(smtp.password.unwrap().expose(), "mail-pw");
     assert_eq!(smtp.from, "EXCC stake pool <pool@example.org>");
+}
+
+#[test]
+fn secret_generation_failure_is_a_load_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = sample_in(dir.path());
+    // .poolctl is a file: nothing can be generated under it.
+    std::fs::write(dir.path().join(".poolctl"), "").unwrap();
+    let err = PoolConfig::load(&path).unwrap_err();
+    let mut keys: Vec<&str> = err.problems.iter().map(|p| p.key.as_str()).collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        ["secrets.database_password", "secrets.web_api_secret"],
+        "{err}"
+    );
+    assert!(err.to_string().contains("cannot generate"), "{err}");
 }
