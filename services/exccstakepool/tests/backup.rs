@@ -363,6 +363,7 @@ async fn mariadb() {
     );
     let access = pool_user(&server, dir.path());
     scenario(&server.url, &access, dir.path(), "sql").await;
+    load_failure_keeps_the_data(&server, &access, dir.path()).await;
 
     // The password never appears in a process's arguments: the option file is private.
     // (Checked by the refusals above: no message carries it.) A URL with a password is
@@ -378,6 +379,51 @@ async fn mariadb() {
         .next()
         .unwrap();
     assert!(!err.contains(secret), "{err}");
+}
+
+/// A dump that passes every check on the file but fails to load (a broken row, manifest
+/// made to match): the restore fails, the database keeps its data, no scratch is left.
+async fn load_failure_keeps_the_data(server: &MariaDb, access: &Access, root: &Path) {
+    let before = emails(&server.url).await;
+    let file = backups(&root.join("backups")).pop().unwrap();
+    let text = std::fs::read_to_string(&file).unwrap();
+    let row = text
+        .lines()
+        .find(|l| l.starts_with("INSERT INTO `users` VALUES"))
+        .unwrap();
+    let broken_file = root.join("bad/broken.sql");
+    std::fs::write(
+        &broken_file,
+        text.replacen(row, "INSERT INTO `users` VALUES (no_such_column);", 1),
+    )
+    .unwrap();
+    let mut m = Manifest::read(&file).unwrap();
+    m.sha256 = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(std::fs::read(&broken_file).unwrap()))
+    };
+    m.write_to(&broken_file);
+    let (ok, out, err) = access.run("restore", &[broken_file.to_str().unwrap()]);
+    assert!(!ok, "{out}{err}");
+    assert!(
+        err.contains("mariadb failed: ") && err.contains("no_such_column"),
+        "{err}"
+    );
+    assert_eq!(emails(&server.url).await, before, "the old data stays");
+    let db = Db::open(&server.url).await.unwrap();
+    assert_eq!(db.user_counts().await.unwrap(), (3, 1));
+    db.pool_close().await;
+    let out = Command::new("mariadb")
+        .arg("--no-defaults")
+        .arg(format!(
+            "--socket={}",
+            server.dir.join("mysqld.sock").display()
+        ))
+        .args(["-uroot", "-N", "-e", "SHOW DATABASES"])
+        .output()
+        .unwrap();
+    let dbs = String::from_utf8_lossy(&out.stdout);
+    assert!(!dbs.contains("pool_verify"), "scratch dropped: {dbs}");
 }
 
 #[tokio::test]

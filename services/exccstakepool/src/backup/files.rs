@@ -100,6 +100,21 @@ pub fn lock(dir: &Path) -> Result<nix::fcntl::Flock<File>, BackupError> {
         .map_err(|_| BackupError::Busy(dir.to_owned()))
 }
 
+/// Removes what a `backup create` that died left (`.partial-*`); called with the lock held.
+pub fn remove_partials(dir: &Path) -> Result<(), BackupError> {
+    let io = |e| BackupError::io("cannot list", dir, e);
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let path = entry.map_err(io)?.path();
+        if path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with(".partial-"))
+        {
+            std::fs::remove_file(&path).map_err(|e| BackupError::io("cannot remove", &path, e))?;
+        }
+    }
+    Ok(())
+}
+
 /// `yyyymmddThhmmssZ` for Unix time `secs`.
 pub fn stamp(secs: i64) -> String {
     let (y, mo, d, h, mi, s) = civil(secs);
@@ -127,15 +142,26 @@ fn civil(secs: i64) -> (i64, i64, i64, i64, i64, i64) {
     (y, m, d, rem / 3600, rem % 3600 / 60, rem % 60)
 }
 
-/// The first free backup name for `stamp` in `dir`: `pool-STAMP.ext`, else `pool-STAMP-2.ext`…
-pub fn free_name(dir: &Path, stamp: &str, ext: &str) -> PathBuf {
-    (1u32..)
-        .map(|n| match n {
-            1 => dir.join(format!("pool-{stamp}.{ext}")),
-            n => dir.join(format!("pool-{stamp}-{n}.{ext}")),
-        })
-        .find(|p| !p.exists() && !super::manifest::path_for(p).exists())
-        .expect("a free name")
+/// The name of a new backup taken at `stamp` in `dir`: `pool-STAMP.ext`, or, when backups
+/// of that second exist already, `pool-STAMP-N.ext` numbered after them (so it orders as
+/// the newest).
+pub fn new_name(dir: &Path, stamp: &str, ext: &str) -> Result<PathBuf, BackupError> {
+    let io = |e| BackupError::io("cannot list", dir, e);
+    let mut last = 0;
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let name = entry.map_err(io)?.file_name();
+        let name = name.to_string_lossy();
+        let name = name.strip_suffix(".json").unwrap_or(&name);
+        if let Some((s, n)) = backup_order(name)
+            && s == stamp
+        {
+            last = last.max(n);
+        }
+    }
+    Ok(match last {
+        0 => dir.join(format!("pool-{stamp}.{ext}")),
+        n => dir.join(format!("pool-{stamp}-{}.{ext}", n + 1)),
+    })
 }
 
 /// The order of a backup file name (`pool-STAMP[-N].sqlite|sql`): its stamp and number;

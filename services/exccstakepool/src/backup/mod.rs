@@ -283,12 +283,13 @@ pub async fn command(args: &[String]) -> Result<String, BackupError> {
 async fn create(target: &Target, dir: &Path, keep: usize) -> Result<String, BackupError> {
     files::private_dir(dir)?;
     let _lock = files::lock(dir)?;
+    files::remove_partials(dir)?;
     let now = crate::db::Db::now();
     let ext = match target {
         Target::Sqlite(_) => "sqlite",
         Target::MariaDb(_) => "sql",
     };
-    let file = files::free_name(dir, &files::stamp(now), ext);
+    let file = files::new_name(dir, &files::stamp(now), ext)?;
     let name = file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
