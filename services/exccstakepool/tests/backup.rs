@@ -496,4 +496,27 @@ async fn logs_on_a_pipe_have_no_colour_codes() {
         assert!(err.contains("backup taken and verified"), "logged: {err}");
         assert!(!err.contains("\x1b["), "colour codes on a pipe: {err:?}");
     }
+    // stderr is the journal stream (here a file standing for it): journald is chosen, and
+    // with no journald to talk to, the records still reach stderr, plain.
+    if Path::new("/run/systemd/journal/socket").exists() {
+        return;
+    }
+    use std::os::unix::fs::MetadataExt;
+    let log = dir.path().join("stderr.log");
+    let file = std::fs::File::create(&log).unwrap();
+    let meta = file.metadata().unwrap();
+    let status = Command::new(bin("exccstakepool"))
+        .args(["backup", "create", "--database", &url, "--dir"])
+        .arg(&backups_dir)
+        .env("JOURNAL_STREAM", format!("{}:{}", meta.dev(), meta.ino()))
+        .env("RUST_LOG", "info")
+        .stderr(file)
+        .status()
+        .unwrap();
+    let err = std::fs::read_to_string(&log).unwrap();
+    assert!(status.success(), "{err}");
+    assert!(
+        err.contains("backup taken and verified") && !err.contains("\x1b["),
+        "{err:?}"
+    );
 }
