@@ -364,6 +364,7 @@ async fn mariadb() {
     let access = pool_user(&server, dir.path());
     scenario(&server.url, &access, dir.path(), "sql").await;
     load_failure_keeps_the_data(&server, &access, dir.path()).await;
+    failed_verification_is_recorded(&server, &access, dir.path());
 
     // The password never appears in a process's arguments: the option file is private.
     // (Checked by the refusals above: no message carries it.) A URL with a password is
@@ -424,6 +425,34 @@ async fn load_failure_keeps_the_data(server: &MariaDb, access: &Access, root: &P
         .unwrap();
     let dbs = String::from_utf8_lossy(&out.stdout);
     assert!(!dbs.contains("pool_verify"), "scratch dropped: {dbs}");
+}
+
+/// Without the scratch database, a backup cannot be verified: `create` exits non-zero and
+/// says so in `last-verification.json`; the unverified backup is not counted, and goes at
+/// the next verified one.
+fn failed_verification_is_recorded(server: &MariaDb, access: &Access, root: &Path) {
+    let dir = root.join("backups");
+    let create = || access.run("create", &["--dir", dir.to_str().unwrap(), "--keep", "2"]);
+    let verified_before = backups(&dir);
+    as_root(
+        server,
+        "REVOKE ALL ON `pool_verify`.* FROM 'pool'@'127.0.0.1'",
+    );
+    let (ok, out, err) = create();
+    assert!(!ok, "{out}{err}");
+    assert!(err.contains("pool_verify"), "{err}");
+    let last = LastVerification::read(&dir).unwrap();
+    assert!(!last.ok && last.detail.contains("pool_verify"), "{last:?}");
+    let failed = dir.join(last.file.unwrap());
+    assert!(failed.exists() && Manifest::read(&failed).unwrap().verified.is_none());
+    assert_eq!(backups(&dir).len(), verified_before.len() + 1);
+
+    as_root(server, "GRANT ALL ON `pool_verify`.* TO 'pool'@'127.0.0.1'");
+    let (ok, out, err) = create();
+    assert!(ok, "{out}{err}");
+    assert!(LastVerification::read(&dir).unwrap().ok);
+    assert!(!failed.exists(), "the unverified backup went");
+    assert_eq!(backups(&dir).len(), 2);
 }
 
 #[tokio::test]

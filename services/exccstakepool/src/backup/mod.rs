@@ -313,8 +313,15 @@ async fn create(target: &Target, dir: &Path, keep: usize) -> Result<String, Back
         detail,
     }
     .write(dir)?;
-    let manifest = outcome?;
-    let removed = prune(dir, keep)?;
+    let manifest = match outcome {
+        Ok(m) => m,
+        Err(e) => {
+            // The failed backup stays for inspection; those of earlier failures go.
+            prune(dir, None, &file)?;
+            return Err(e);
+        }
+    };
+    let removed = prune(dir, Some(keep), &file)?;
     tracing::info!(backup = %file.display(), removed, "backup taken and verified");
     Ok(format!(
         "{}: taken and verified (schema version {}, {} users); {} older removed",
@@ -380,9 +387,10 @@ async fn take(target: &Target, out: &Path) -> Result<Contents, BackupError> {
     }
 }
 
-/// Deletes every backup in `dir` but the newest `keep` verified ones (with their manifests);
-/// how many it deleted.
-fn prune(dir: &Path, keep: usize) -> Result<usize, BackupError> {
+/// Deletes, with their manifests, every backup in `dir` that was not verified, and the
+/// verified ones beyond the newest `keep` (all kept when `None`); never `except`. How many
+/// it deleted.
+fn prune(dir: &Path, keep: Option<usize>, except: &Path) -> Result<usize, BackupError> {
     let io = |e| BackupError::io("cannot list", dir, e);
     let mut backups = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(io)? {
@@ -399,8 +407,13 @@ fn prune(dir: &Path, keep: usize) -> Result<usize, BackupError> {
     let mut kept = 0;
     let mut removed = 0;
     for (_, path) in backups {
+        if path == except {
+            // The backup just taken: verified (and counted) unless it failed.
+            kept += 1;
+            continue;
+        }
         let verified = Manifest::read(&path).is_ok_and(|m| m.verified.is_some());
-        if verified && kept < keep {
+        if verified && keep.is_none_or(|k| kept < k) {
             kept += 1;
             continue;
         }
