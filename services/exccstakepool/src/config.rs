@@ -472,7 +472,7 @@ impl Config {
 /// must be reached over TLS that checks its certificate, which sqlx does only with
 /// `ssl-mode=VERIFY_IDENTITY` (or `VERIFY_CA`); by default it encrypts if it can but
 /// verifies nothing, so anyone on the path could read the credentials and data.
-fn unverified_remote_mysql(url: &str) -> Option<String> {
+pub(crate) fn unverified_remote_mysql(url: &str) -> Option<String> {
     let rest = url.strip_prefix("mysql://")?;
     let (authority, query) = match rest.split_once('?') {
         Some((a, q)) => (a.split('/').next().unwrap_or(""), q),

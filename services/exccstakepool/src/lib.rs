@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod address;
 pub mod admins;
 pub mod api;
+pub mod backup;
 pub mod config;
 pub mod db;
 pub mod email_address;

@@ -1,9 +1,12 @@
 //! `exccstakepool --config FILE [--check-config]`: the pool's web service
-//! (`exccstakepool admin add|remove EMAIL --config FILE`: see [`exccstakepool::admins`]). Serves the JSON
+//! (`exccstakepool admin add|remove EMAIL --config FILE`: see [`exccstakepool::admins`];
+//! `exccstakepool backup create|verify|restore …`, without the config: see
+//! [`exccstakepool::backup`]). Serves the JSON
 //! API (`/api/v1|v2/…`) on `listen`; the database (SQLite or MariaDB) is created or
 //! upgraded at start; the voting nodes' stakepoold are reached over mutual-TLS gRPC, each
 //! call within `voting_node_timeout_secs`. The port is bound before any node is asked.
-//! SIGTERM/SIGINT stop it gracefully.
+//! SIGTERM/SIGINT stop it gracefully. Logs go to journald under systemd, else to stderr
+//! (colours only on a terminal).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -18,20 +21,25 @@ use exccstakepool::voting_nodes::VotingNodes;
 
 fn usage() -> ! {
     eprintln!(
-        "usage: exccstakepool --config FILE [--check-config]\n       exccstakepool admin add|remove EMAIL --config FILE"
+        "usage: exccstakepool --config FILE [--check-config]\n       exccstakepool admin add|remove EMAIL --config FILE\n       exccstakepool backup create|verify|restore --database URL … (see exccstakepool backup)"
     );
     std::process::exit(2)
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    service_log::init("info");
     let all: Vec<String> = std::env::args().skip(1).collect();
+    if all.first().map(String::as_str) == Some("backup") {
+        match exccstakepool::backup::command(&all[1..]).await {
+            Ok(done) => println!("{done}"),
+            Err(e) => {
+                eprintln!("exccstakepool backup: {e}");
+                std::process::exit(e.exit_code());
+            }
+        }
+        return Ok(());
+    }
     if all.first().map(String::as_str) == Some("admin") {
         println!("{}", exccstakepool::admins::command(&all[1..]).await?);
         return Ok(());

@@ -30,33 +30,10 @@ struct Args {
     log_level: String,
 }
 
-fn init_logging(level: &str) {
-    use tracing_subscriber::prelude::*;
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    // Under systemd, stdout/stderr are connected to the journal: log there natively.
-    if std::env::var_os("JOURNAL_STREAM").is_some()
-        && let Ok(journald) = tracing_journald::layer()
-    {
-        tracing_subscriber::registry()
-            .with(filter)
-            .with(journald)
-            .init();
-        return;
-    }
-    tracing_subscriber::registry()
-        .with(filter)
-        .with(
-            tracing_subscriber::fmt::layer()
-                .with_writer(std::io::stderr)
-                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())),
-        )
-        .init();
-}
-
 fn main() -> ExitCode {
     let args = Args::parse();
-    init_logging(&args.log_level);
+    // journald under systemd, else stderr (colours only on a terminal).
+    service_log::init(&args.log_level);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -9,7 +9,7 @@ mod schema;
 pub mod sign_in_failures;
 pub mod users;
 
-pub use schema::{latest as latest_schema, version as schema_version};
+pub use schema::{TABLES, latest as latest_schema, version as schema_version};
 
 use sqlx::AnyPool;
 use sqlx::any::AnyPoolOptions;

@@ -205,6 +205,17 @@ async fn lowercase_emails(tx: &mut sqlx::Transaction<'_, sqlx::Any>) -> Result<(
     Ok(())
 }
 
+/// Every table the steps create (sorted), for backups: a restore replaces these.
+pub const TABLES: &[&str] = &[
+    "address_indices",
+    "email_changes",
+    "low_fee_tickets",
+    "password_resets",
+    "schema_version",
+    "sign_in_failures",
+    "users",
+];
+
 /// The latest schema version this build knows.
 pub const fn latest() -> u32 {
     STEPS.len() as u32
