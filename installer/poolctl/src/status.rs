@@ -205,13 +205,14 @@ fn last_vote(v: Option<&LastVote>) -> String {
     }
 }
 
-/// Arguments: the backup report's path, then services; prints `NAME ACTIVE WRAPPER-LINE`
-/// per service, then `B` + the backup report (if any).
+/// Arguments: the backup report's path, programs, `--`, services; prints `W NAME
+/// WRAPPER-LINE` per program, `NAME ACTIVE` per service, then `B` + the backup report (if
+/// any).
 const STATUS_SCRIPT: &str = r#"report=$1; shift
+while [ "$1" != -- ]; do echo "W $1 $(sed -n 2p "/usr/local/bin/$1" 2>/dev/null)"; shift; done; shift
 for n; do
-  v=$(sed -n 2p "/usr/local/bin/$n" 2>/dev/null)
   a=$(systemctl is-active "$n.service" 2>/dev/null)
-  echo "$n ${a:-unknown} $v"
+  echo "$n ${a:-unknown}"
 done
 if [ -f "$report" ]; then printf 'B '; tr -d '\n' < "$report"; echo; fi"#;
 
@@ -252,6 +253,8 @@ async fn one(config: &PoolConfig, entry: &HostEntry, role: Role) -> HostStatus {
         }
     };
     let mut args = vec![LAST_VERIFICATION.to_owned()];
+    args.extend(role.programs().iter().map(|p| p.as_str().to_owned()));
+    args.push("--".to_owned());
     args.extend(role.services().split(' ').map(str::to_owned));
     match ssh.run(&RemoteCommand::shell(STATUS_SCRIPT, args)).await {
         Ok(out) => {
@@ -267,17 +270,17 @@ async fn one(config: &PoolConfig, entry: &HostEntry, role: Role) -> HostStatus {
                     }
                     continue;
                 }
-                let mut w = line.splitn(3, ' ');
-                let (Some(n), Some(a)) = (w.next(), w.next()) else {
-                    continue;
-                };
-                let wrapper = format!("#!/bin/sh\n{}\n", w.next().unwrap_or(""));
-                status.services.insert(n.to_owned(), a.to_owned());
-                if role.programs().iter().any(|p| p.as_str() == n) {
+                if let Some(program) = line.strip_prefix("W ") {
+                    let (n, line2) = program.split_once(' ').unwrap_or((program, ""));
+                    let wrapper = format!("#!/bin/sh\n{line2}\n");
                     status.versions.insert(
                         n.to_owned(),
                         wrapper_version(wrapper.as_bytes()).unwrap_or_else(|| "-".into()),
                     );
+                    continue;
+                }
+                if let Some((n, a)) = line.split_once(' ') {
+                    status.services.insert(n.to_owned(), a.to_owned());
                 }
             }
         }

@@ -11,7 +11,13 @@
 //! * with web1's nginx and service stopped, web2 still serves;
 //! * a voting host added to pool.toml (`lab up --hosts 3`) shows up in both web hosts'
 //!   `/admin/status` after the apply;
-//! * `poolctl status --json` lists the web and database hosts with their role.
+//! * `poolctl status --json` lists the web and database hosts with their role;
+//! * backups: the timer's service on db1 takes a verified backup (status shows it);
+//!   `poolctl backup` copies one here; a user deleted after it comes back with `poolctl
+//!   restore`; a truncated copy is refused and no web service was stopped;
+//! * upgrades: a new exccstakepool rolls out over both web hosts, one at a time; one that
+//!   never answers `/healthz` is rolled back on web1, `poolctl upgrade` exits 1 naming web1
+//!   and the check, and web2 was never touched.
 //!
 //! Needs root (the lab). Not root: prints why and returns.
 
@@ -24,7 +30,10 @@ use pool_tests::browser::{self, Browser};
 use poolctl::lab::{LabState, is_root};
 
 mod common;
-use common::{DIR, LabGuard, build_pool_programs, expect, machine_wide_turn, ssh_out};
+use common::{
+    DIR, LabGuard, binary_copy, binary_path, build_pool_programs, expect, expect_both,
+    machine_wide_turn, ssh_out, with_binary,
+};
 
 const PASSWORD: &str = "a long lab password";
 const ADMIN: &str = "admin@pool.excc-lab";
@@ -195,4 +204,158 @@ fn two_web_hosts_share_one_mariadb_behind_nginx() {
         "{web2_status}"
     );
     assert_eq!(web2_status["web"]["database"], true, "{web2_status}");
+
+    backups(&state, &pool_toml, dir.path());
+    upgrades(&state, &pool_toml);
+}
+
+/// Runs SQL on db1's MariaDB (as root over the socket): the output.
+fn sql(state: &LabState, query: &str) -> String {
+    ssh_out(
+        state,
+        "db1",
+        &format!("mariadb --protocol=socket -N -B -e \"{query}\" excc_pool"),
+    )
+    .trim()
+    .to_owned()
+}
+
+/// The main PID of a unit on a host (changes when it restarts).
+fn main_pid(state: &LabState, host: &str, unit: &str) -> String {
+    ssh_out(
+        state,
+        host,
+        &format!("systemctl show -p MainPID --value {unit}"),
+    )
+    .trim()
+    .to_owned()
+}
+
+fn backups(state: &LabState, pool_toml: &str, dir: &Path) {
+    let admins = format!("SELECT COUNT(*) FROM users WHERE email = '{ADMIN}'");
+    assert_eq!(sql(state, &admins), "1");
+    // What the timer runs.
+    ssh_out(state, "db1", "systemctl start excc-pool-backup.service");
+    let status = expect(0, &["status", "-f", pool_toml, "--json"]);
+    let hosts: serde_json::Value = serde_json::from_str(&status).unwrap();
+    let db1 = hosts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["host"] == "db1")
+        .unwrap();
+    assert_eq!(db1["backup"]["ok"], true, "{db1}");
+
+    let out = dir.join("backups");
+    let said = expect(
+        0,
+        &["backup", "-f", pool_toml, "--out", out.to_str().unwrap()],
+    );
+    assert!(said.contains("backup verified"), "{said}");
+    let file = std::fs::read_dir(&out)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "sql"))
+        .expect("the backup copied here");
+
+    sql(state, &format!("DELETE FROM users WHERE email = '{ADMIN}'"));
+    assert_eq!(sql(state, &admins), "0");
+
+    // A truncated copy is refused before anything stops.
+    let pids = [
+        main_pid(state, "web1", "exccstakepool"),
+        main_pid(state, "web2", "exccstakepool"),
+    ];
+    let bytes = std::fs::read(&file).unwrap();
+    let truncated = dir.join("truncated.sql");
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
+    std::fs::copy(
+        format!("{}.json", file.display()),
+        format!("{}.json", truncated.display()),
+    )
+    .unwrap();
+    let (_, err) = expect_both(
+        1,
+        &["restore", "-f", pool_toml, truncated.to_str().unwrap()],
+    );
+    assert!(err.contains("nothing was stopped"), "{err}");
+    assert_eq!(
+        [
+            main_pid(state, "web1", "exccstakepool"),
+            main_pid(state, "web2", "exccstakepool"),
+        ],
+        pids,
+        "a refused restore stops no web service"
+    );
+
+    let said = expect(0, &["restore", "-f", pool_toml, file.to_str().unwrap()]);
+    assert!(said.contains("every web host is healthy"), "{said}");
+    assert_eq!(sql(state, &admins), "1", "the deleted user is back");
+}
+
+fn upgrades(state: &LabState, pool_toml: &str) {
+    let original = std::fs::read_to_string(pool_toml).unwrap();
+    let current = binary_path(&original, "exccstakepool");
+    let wrapper = |host: &str| ssh_out(state, host, "sed -n 2p /usr/local/bin/exccstakepool");
+
+    // A new build rolls out over both web hosts.
+    let next = binary_copy(&current, "exccstakepool", "next");
+    std::fs::write(
+        pool_toml,
+        with_binary(&original, "exccstakepool", &next, "next"),
+    )
+    .unwrap();
+    let (_, progress) = expect_both(0, &["upgrade", "-f", pool_toml]);
+    let order: Vec<&str> = progress
+        .lines()
+        .filter(|l| l.contains("upgraded: healthy"))
+        .collect();
+    assert_eq!(
+        order.len(),
+        3,
+        "db1 (the program for backups), web1, web2: {progress}"
+    );
+    for web in ["web1", "web2"] {
+        assert!(wrapper(web).contains("exccstakepool next"), "{web}");
+    }
+
+    // One that never answers /healthz: web1 rolls back, web2 is not touched.
+    let broken = format!("{DIR}/exccstakepool-broken");
+    std::fs::write(
+        &broken,
+        "#!/bin/sh\n# an exccstakepool that starts but never serves\ncase \"$*\" in *--check-config*) exit 0 ;; esac\nexec sleep 3600\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&broken, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let web2_pid = main_pid(state, "web2", "exccstakepool");
+    let with_broken = with_binary(&original, "exccstakepool", &broken, "broken");
+    std::fs::write(pool_toml, &with_broken).unwrap();
+    let (_, err) = expect_both(1, &["upgrade", "-f", pool_toml, "--health-timeout", "15"]);
+    assert!(
+        err.contains("upgrade of web1 failed") && err.contains("rolled back"),
+        "{err}"
+    );
+    assert!(
+        err.contains("health check"),
+        "the failed check is named: {err}"
+    );
+    assert!(
+        wrapper("web1").contains("exccstakepool next"),
+        "web1 rolled back"
+    );
+    assert!(
+        wrapper("web2").contains("exccstakepool next"),
+        "web2 untouched"
+    );
+    assert_eq!(
+        main_pid(state, "web2", "exccstakepool"),
+        web2_pid,
+        "web2 untouched"
+    );
+    std::fs::write(
+        pool_toml,
+        with_binary(&original, "exccstakepool", &next, "next"),
+    )
+    .unwrap();
 }

@@ -134,42 +134,54 @@ pub fn set_in_table(toml: &str, table: &str, key: &str, value: &str) -> String {
     out
 }
 
-/// The `path` of `[binaries.stakepoold]` in a pool.toml.
-pub fn stakepoold_path(toml: &str) -> String {
+/// The `path` of `[binaries.NAME]` in a pool.toml.
+pub fn binary_path(toml: &str, name: &str) -> String {
+    let header = format!("[binaries.{name}]");
     toml.lines()
-        .skip_while(|l| l.trim() != "[binaries.stakepoold]")
+        .skip_while(|l| l.trim() != header)
         .find_map(|l| l.strip_prefix("path = "))
         .unwrap()
         .trim_matches('"')
         .to_owned()
 }
 
-/// pool.toml with `[binaries.stakepoold]` = `path` as `version`.
-pub fn with_stakepoold(toml: &str, path: &str, version: &str) -> String {
-    let t = set_in_table(
-        toml,
-        "binaries.stakepoold",
-        "version",
-        &format!("\"{version}\""),
-    );
-    let t = set_in_table(&t, "binaries.stakepoold", "path", &format!("\"{path}\""));
+/// The `path` of `[binaries.stakepoold]` in a pool.toml.
+pub fn stakepoold_path(toml: &str) -> String {
+    binary_path(toml, "stakepoold")
+}
+
+/// pool.toml with `[binaries.NAME]` = `path` as `version`.
+pub fn with_binary(toml: &str, name: &str, path: &str, version: &str) -> String {
+    let table = format!("binaries.{name}");
+    let t = set_in_table(toml, &table, "version", &format!("\"{version}\""));
+    let t = set_in_table(&t, &table, "path", &format!("\"{path}\""));
     set_in_table(
         &t,
-        "binaries.stakepoold",
+        &table,
         "sha256",
         &format!("\"{}\"", sha256_file(Path::new(path))),
     )
 }
 
-/// A differently-built stakepoold: this build's program with `tag` appended (a new sha256,
-/// the same behaviour), executable, at `DIR/stakepoold-TAG`.
-pub fn stakepoold_copy(current: &str, tag: &str) -> String {
-    let path = format!("{DIR}/stakepoold-{tag}");
+/// pool.toml with `[binaries.stakepoold]` = `path` as `version`.
+pub fn with_stakepoold(toml: &str, path: &str, version: &str) -> String {
+    with_binary(toml, "stakepoold", path, version)
+}
+
+/// A differently-built program: `current` with `tag` appended (a new sha256, the same
+/// behaviour), executable, at `DIR/NAME-TAG`.
+pub fn binary_copy(current: &str, name: &str, tag: &str) -> String {
+    let path = format!("{DIR}/{name}-{tag}");
     let mut bytes = std::fs::read(current).unwrap();
     bytes.extend_from_slice(tag.as_bytes());
     std::fs::write(&path, &bytes).unwrap();
     std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     path
+}
+
+/// A differently-built stakepoold (see [`binary_copy`]).
+pub fn stakepoold_copy(current: &str, tag: &str) -> String {
+    binary_copy(current, "stakepoold", tag)
 }
 
 /// Runs `script` on `host` over SSH (pinned key): (exit status 0, stdout).
