@@ -99,6 +99,7 @@ fn two_web_hosts_share_one_mariadb_behind_nginx() {
     assert!(plan.contains("web1") && plan.contains("db1"), "{plan}");
 
     let state = LabState::load(Path::new(DIR)).unwrap();
+    wrong_web_host_key(&state, &pool_toml);
     let (web1, web2) = (
         state.host("web1").unwrap().address.clone(),
         state.host("web2").unwrap().address.clone(),
@@ -166,7 +167,9 @@ fn two_web_hosts_share_one_mariadb_behind_nginx() {
     let out = up("3");
     assert!(out.contains("lab pool: 6 hosts healthy"), "{out}");
     rt.block_on(async {
-        let mut b = Browser::start_with(dir.path(), &["--ignore-certificate-errors"]).await;
+        // A second browser, with its own profile: signs in on each web host.
+        let admin = dir.path().join("admin");
+        let mut b = Browser::start_with(&admin, &["--ignore-certificate-errors"]).await;
         for web in [&web1, &web2] {
             b.open(&format!("https://{web}/signin"), "/signin").await;
             b.fill("email", ADMIN).await;
@@ -207,6 +210,30 @@ fn two_web_hosts_share_one_mariadb_behind_nginx() {
 
     backups(&state, &pool_toml, dir.path());
     upgrades(&state, &pool_toml);
+}
+
+/// A changed web host key stops apply with one line naming the host, before any host
+/// changes (web1's service keeps running, not restarted).
+fn wrong_web_host_key(state: &LabState, pool_toml: &str) {
+    let good = std::fs::read_to_string(pool_toml).unwrap();
+    let web2 = state.host("web2").unwrap().host_key_fingerprint.to_string();
+    let other = state
+        .host("voting1")
+        .unwrap()
+        .host_key_fingerprint
+        .to_string();
+    assert_eq!(good.matches(&web2).count(), 1);
+    std::fs::write(pool_toml, good.replace(&web2, &other)).unwrap();
+    let pid = main_pid(state, "web1", "exccstakepool");
+    let (_, err) = expect_both(1, &["apply", "-f", pool_toml]);
+    let errors: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("poolctl: error"))
+        .collect();
+    assert_eq!(errors.len(), 1, "{err}");
+    assert!(errors[0].contains("web2"), "{err}");
+    assert_eq!(main_pid(state, "web1", "exccstakepool"), pid);
+    std::fs::write(pool_toml, good).unwrap();
 }
 
 /// Runs SQL on db1's MariaDB (as root over the socket): the output.

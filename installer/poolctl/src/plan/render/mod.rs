@@ -9,6 +9,8 @@
 //! [`resource::HostDesired`]: super::resource::HostDesired
 
 mod database;
+#[cfg(test)]
+mod tests;
 mod voting;
 mod web;
 
