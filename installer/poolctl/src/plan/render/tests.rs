@@ -107,5 +107,27 @@ fn the_sample_renders_a_database_host_and_a_web_host() {
     }
     let key = web.file("/etc/nginx/excc-pool/tls.key").unwrap();
     assert_eq!((key.mode, key.secrecy), (0o600, Secrecy::Whole));
+    // Without the operator's certificate, the pool CA issued one for the site.
+    assert!(config.state_dir().join("ca/hosts/web1/web-https.cert").exists());
     assert!(web.file("/etc/exccstakepool/web.key").unwrap().secrecy == Secrecy::Whole);
+}
+
+#[test]
+fn the_operators_certificate_replaces_the_pool_cas() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = PoolConfig::load(&crate::config::tests::sample_in(dir.path())).unwrap();
+    let ca = PoolCa::open_or_create(&config.state_dir()).unwrap();
+    let web = config.web.as_mut().unwrap();
+    web.tls = Some(crate::config::WebTls {
+        cert_pem: "-----BEGIN CERTIFICATE-----\noperator\n-----END CERTIFICATE-----\n".into(),
+        key: crate::config::Secret::new("operator key"),
+    });
+    let web_side = render_web_side(&config, &programs(), &ca).unwrap();
+    let host = web_side.iter().find(|d| d.role == Role::Web).unwrap();
+    let cert = text(&host.file("/etc/nginx/excc-pool/tls.cert").unwrap().content);
+    assert!(cert.contains("operator"), "{cert}");
+    let key = host.file("/etc/nginx/excc-pool/tls.key").unwrap();
+    assert_eq!(text(&key.content), "operator key");
+    // No pool-CA certificate was issued for the site.
+    assert!(!config.state_dir().join("ca/hosts/web1/web-https.cert").exists());
 }
