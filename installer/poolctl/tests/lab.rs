@@ -398,7 +398,8 @@ async fn exercise_hosts(state: &LabState) {
                 .stdout_text()
         };
         assert_eq!(
-            run("command -v nginx mariadbd").await,
+            // dash's `command -v` looks at its first name only: one per call.
+            run("command -v nginx; command -v mariadbd").await,
             "/usr/sbin/nginx\n/usr/sbin/mariadbd\n"
         );
         assert_eq!(
