@@ -273,7 +273,10 @@ async fn upgrade_legacy_hash(pool: &Pool, user: &User, password: &str) -> Result
         .upgrade_password_hash(user.id, &user.password_hash, &hash)
         .await?
     {
-        tracing::info!(user = user.id, "legacy bcrypt password hash replaced by Argon2id");
+        tracing::info!(
+            user = user.id,
+            "legacy bcrypt password hash replaced by Argon2id"
+        );
     }
     Ok(())
 }

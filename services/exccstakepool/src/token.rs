@@ -126,10 +126,16 @@ mod tests {
         let now = 1_700_000_000;
         assert_eq!(user_of(b"new secret", &t, now), None);
         assert_eq!(user_of_any(b"new secret", None, &t, now), None);
-        assert_eq!(user_of_any(b"new secret", Some(b"old secret"), &t, now), Some(3));
+        assert_eq!(
+            user_of_any(b"new secret", Some(b"old secret"), &t, now),
+            Some(3)
+        );
         assert_eq!(user_of_any(b"new secret", Some(b"other"), &t, now), None);
         let new = issue(b"new secret", "https://x", 4, now);
-        assert_eq!(user_of_any(b"new secret", Some(b"old secret"), &new, now), Some(4));
+        assert_eq!(
+            user_of_any(b"new secret", Some(b"old secret"), &new, now),
+            Some(4)
+        );
     }
 
     #[test]

@@ -72,12 +72,11 @@ impl Db {
         let mut done = Imported::default();
         let mut conflicts = Vec::new();
         for u in users {
-            let same_id = sqlx::query(
-                "SELECT email, migrated_from_legacy FROM users WHERE user_id = ?",
-            )
-            .bind(u.id)
-            .fetch_optional(&mut *tx)
-            .await?;
+            let same_id =
+                sqlx::query("SELECT email, migrated_from_legacy FROM users WHERE user_id = ?")
+                    .bind(u.id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
             if let Some(row) = same_id {
                 let (email, migrated): (String, i64) = (row.try_get(0)?, row.try_get(1)?);
                 if migrated != 0 {

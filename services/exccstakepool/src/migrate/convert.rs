@@ -50,7 +50,12 @@ pub fn convert(
         let same = &by_canonical[&canonical];
         let email = if same.len() == 1 {
             canonical
-        } else if same.iter().filter(|o| o.email.trim() == u.email.trim()).count() > 1 {
+        } else if same
+            .iter()
+            .filter(|o| o.email.trim() == u.email.trim())
+            .count()
+            > 1
+        {
             let ids: Vec<String> = same.iter().map(|o| o.id.to_string()).collect();
             problems.push(format!(
                 "{who}: users {} have the same e-mail address; give all but one another address in the legacy pool first",
@@ -106,7 +111,11 @@ pub fn convert(
                 true => crate::accounts::link_hash(&u.email_token),
                 false => String::new(),
             },
-            email_token_expires: if pending_link { now + VERIFY_LIFETIME } else { 0 },
+            email_token_expires: if pending_link {
+                now + VERIFY_LIFETIME
+            } else {
+                0
+            },
             api_token: u.api_token.clone(),
             address,
             vote_bits,

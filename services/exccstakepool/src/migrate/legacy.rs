@@ -97,10 +97,11 @@ pub fn options(url: &str, password: Option<&str>) -> Result<MySqlConnectOptions,
             why,
         });
     }
-    let options: MySqlConnectOptions = url.parse().map_err(|e: sqlx::Error| LegacyDbError::Url {
-        url: url.clone(),
-        why: e.to_string(),
-    })?;
+    let options: MySqlConnectOptions =
+        url.parse().map_err(|e: sqlx::Error| LegacyDbError::Url {
+            url: url.clone(),
+            why: e.to_string(),
+        })?;
     Ok(match password {
         Some(p) => options.password(p),
         None => options,

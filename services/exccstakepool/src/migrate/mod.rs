@@ -126,7 +126,11 @@ fn read_password(path: &Path) -> Result<String, MigrateError> {
 pub async fn command(args: &[String]) -> Result<String, MigrateError> {
     let args = Args::parse(args)?;
     let config = Config::load(&args.config)?;
-    let password = args.password_file.as_deref().map(read_password).transpose()?;
+    let password = args
+        .password_file
+        .as_deref()
+        .map(read_password)
+        .transpose()?;
     run(&config, &args.from, password.as_deref(), args.check).await
 }
 
@@ -141,8 +145,8 @@ pub async fn run(
     let options = legacy::options(from, password)?;
     let data = legacy::read(from, options).await?;
     let now = Db::now();
-    let converted =
-        convert(&config.settings, &data.users, &data.tickets, now).map_err(MigrateError::Mismatch)?;
+    let converted = convert(&config.settings, &data.users, &data.tickets, now)
+        .map_err(MigrateError::Mismatch)?;
     let with_address = converted
         .users
         .iter()
