@@ -535,6 +535,17 @@ async fn legacy_pool_moves_into_sqlite_and_mariadb() {
         &format!("url = \"{pool_url}\"\npassword_file = \"db.password\""),
     );
     let config = Config::load(&maria_config).unwrap();
+    // --check reads and checks, and writes nothing.
+    let checked = migrate::run(&config, &from, Some(&password), true)
+        .await
+        .unwrap();
+    assert!(
+        checked.contains("4 accounts (2 with a ticket address) and 1 low-fee tickets can be moved"),
+        "{checked}"
+    );
+    let target = Db::open(&config.database_url).await.unwrap();
+    assert_eq!(target.user_counts().await.unwrap(), (0, 0));
+    target.pool_close().await;
     let done = migrate::run(&config, &from, Some(&password), false)
         .await
         .unwrap();
