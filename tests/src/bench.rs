@@ -91,6 +91,7 @@ pub async fn web_pool_with_users(
             },
             server: ServerLimits::default(),
             api_secret: SECRET.to_vec(),
+            legacy_api_secret: None,
         },
         db,
         // getpurchaseinfo and sign-in need no voting node.

@@ -91,7 +91,7 @@ fn new_link() -> (String, String) {
     (token, hash)
 }
 
-fn link_hash(token: &str) -> String {
+pub(crate) fn link_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.trim().as_bytes()))
 }
 
@@ -250,6 +250,9 @@ pub async fn sign_in(pool: &Pool, email: &str, password: &str) -> Result<User, A
         }
     };
     pool.db.clear_sign_in_failures(email).await?;
+    if passwords::is_legacy(&user.password_hash) {
+        upgrade_legacy_hash(pool, &user, password).await?;
+    }
     if !user.email_verified
         && let Some(outbox) = &pool.mailer
     {
@@ -259,6 +262,23 @@ pub async fn sign_in(pool: &Pool, email: &str, password: &str) -> Result<User, A
         return Err(AccountError::NotVerified(user.email));
     }
     Ok(user)
+}
+
+/// Replaces a legacy bcrypt hash (an account moved from the Go pool) by an Argon2id hash of
+/// the password it just matched.
+async fn upgrade_legacy_hash(pool: &Pool, user: &User, password: &str) -> Result<(), AccountError> {
+    let hash = passwords::hash_async(password).await;
+    if pool
+        .db
+        .upgrade_password_hash(user.id, &user.password_hash, &hash)
+        .await?
+    {
+        tracing::info!(
+            user = user.id,
+            "legacy bcrypt password hash replaced by Argon2id"
+        );
+    }
+    Ok(())
 }
 
 async fn verification_mail_due(pool: &Pool, user: &User) -> Result<bool, AccountError> {

@@ -5,13 +5,13 @@
 //! script; every node imports it, then the user's row stores it (once) and the nodes get
 //! the user's voting preferences. Nothing is stored unless every node succeeded.
 
-use excc_chain::script::pool_ticket_multisig;
+use excc_chain::script::{Multisig, pool_ticket_multisig};
 use excc_chain::{Address, ChainError};
 use stakepoold_proto::v1 as pb;
 
 use crate::db::DbError;
 use crate::db::users::{TicketAddress, User};
-use crate::pool::Pool;
+use crate::pool::{Pool, PoolSettings};
 
 /// Why an address was not accepted. `Display` is the text users see.
 #[derive(Debug, thiserror::Error)]
@@ -62,6 +62,40 @@ pub fn parse_user_key(pool: &Pool, text: &str) -> Result<excc_chain::PubKey, Add
     }
 }
 
+/// What the pool derives for a derivation index and a user's key.
+pub struct Derived {
+    /// The 1-of-2 multisig ticket address and its redeem script.
+    pub multisig: Multisig,
+    /// The pool's key for the user (`voting_wallet_xpub/0/INDEX`), as a pubkey address.
+    pub pool_pubkey_addr: String,
+    pub user_pubkey_addr: String,
+    /// P2PKH of `cold_wallet_xpub/0/INDEX`.
+    pub fee_address: String,
+}
+
+/// The pool key, ticket address and fee address of derivation index `index` for a user's
+/// key (also what `migrate-legacy` checks each legacy user's stored addresses against).
+pub fn derive(
+    s: &PoolSettings,
+    index: u32,
+    user_key: excc_chain::PubKey,
+) -> Result<Derived, AddressError> {
+    let child = |xpub: &excc_chain::ExtendedKey| {
+        xpub.child(0)
+            .and_then(|b| b.child(index))
+            .map(|k| k.pubkey())
+            .map_err(|e| AddressError::System(format!("deriving key {index}: {e}")))
+    };
+    let pool_key = child(&s.voting_wallet_xpub)?;
+    let fee_key = child(&s.cold_wallet_xpub)?;
+    Ok(Derived {
+        multisig: pool_ticket_multisig(s.network, &pool_key, &user_key),
+        pool_pubkey_addr: Address::p2pk(s.network, pool_key).encode(),
+        user_pubkey_addr: Address::p2pk(s.network, user_key).encode(),
+        fee_address: Address::p2pkh_from_pubkey(s.network, &fee_key).encode(),
+    })
+}
+
 /// The whole submission for `user`; returns what was stored.
 pub async fn submit(pool: &Pool, user: &User, text: &str) -> Result<TicketAddress, AddressError> {
     if user.address.is_some() {
@@ -74,17 +108,9 @@ pub async fn submit(pool: &Pool, user: &User, text: &str) -> Result<TicketAddres
         .ok()
         .filter(|i| *i < s.max_users)
         .ok_or(AddressError::Full(assigned))?;
-    let derive = |xpub: &excc_chain::ExtendedKey| {
-        xpub.child(0)
-            .and_then(|b| b.child(index))
-            .map(|k| k.pubkey())
-            .map_err(|e| AddressError::System(format!("deriving key {index}: {e}")))
-    };
-    let pool_key = derive(&s.voting_wallet_xpub)?;
-    let fee_key = derive(&s.cold_wallet_xpub)?;
-    let expected = pool_ticket_multisig(s.network, &pool_key, &user_key);
-    let pool_pka = Address::p2pk(s.network, pool_key).encode();
-    let user_pka = Address::p2pk(s.network, user_key).encode();
+    let derived = derive(s, index, user_key)?;
+    let expected = derived.multisig;
+    let (pool_pka, user_pka) = (derived.pool_pubkey_addr, derived.user_pubkey_addr);
 
     let system = |e: crate::voting_nodes::NodeError| AddressError::System(e.to_string());
     let (script, multisig) = pool
@@ -109,7 +135,7 @@ pub async fn submit(pool: &Pool, user: &User, text: &str) -> Result<TicketAddres
         multisig_script: script,
         pool_pubkey_addr: pool_pka,
         user_pubkey_addr: user_pka,
-        fee_address: Address::p2pkh_from_pubkey(s.network, &fee_key).encode(),
+        fee_address: derived.fee_address,
         height_registered: height,
     };
     if !pool.db.set_ticket_address(user.id, &stored).await? {

@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use crate::address::{self, AddressError};
 use crate::db::Db;
 use crate::db::users::User;
-use crate::pool::Pool;
+use crate::pool::{Pool, PoolSettings};
 use crate::token;
 use crate::voting::VotingError;
 
@@ -103,14 +103,15 @@ pub fn router(pool: Arc<Pool>) -> Router {
 }
 
 /// The user a valid `Authorization: Bearer` token belongs to.
-async fn api_user(db: &Db, secret: &[u8], headers: &HeaderMap) -> Option<User> {
+async fn api_user(db: &Db, s: &PoolSettings, headers: &HeaderMap) -> Option<User> {
     let presented = headers
         .get("authorization")?
         .to_str()
         .ok()?
         .strip_prefix("Bearer ")?
         .trim();
-    let id = token::user_of(secret, presented, Db::now())?;
+    let legacy = s.legacy_api_secret.as_deref();
+    let id = token::user_of_any(&s.api_secret, legacy, presented, Db::now())?;
     let user = db.user(id).await.ok()??;
     (!user.api_token.is_empty() && token::same(&user.api_token, presented)).then_some(user)
 }
@@ -150,7 +151,7 @@ async fn dispatch(
     }
     let mut params = query;
     params.extend(form_pairs(&body));
-    let user = api_user(&pool.db, &pool.settings.api_secret, &headers).await;
+    let user = api_user(&pool.db, &pool.settings, &headers).await;
     match cmd.as_str() {
         "stats" => stats(&pool).await,
         "getpurchaseinfo" => purchase_info(&pool, user),

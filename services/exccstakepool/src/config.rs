@@ -36,6 +36,8 @@ struct File {
     database: Database,
     pool: Pool,
     api_secret_file: PathBuf,
+    /// The legacy Go pool's `apisecret`, for the API tokens `migrate-legacy` moved.
+    legacy_api_secret_file: Option<PathBuf>,
     tls: Tls,
     voting_nodes: Vec<Node>,
     smtp: Option<Smtp>,
@@ -278,6 +280,18 @@ impl Config {
                 "holds fewer than 32 bytes: use e.g. `head -c 32 /dev/urandom | base64`",
             );
         }
+        // Like the legacy INI file's value: without surrounding blanks and the newline.
+        let legacy_secret = f.legacy_api_secret_file.as_ref().and_then(|file| {
+            let s = p.read(base, "legacy_api_secret_file", file, true)?;
+            let s = s.trim_ascii().to_vec();
+            if s.is_empty() {
+                p.push(
+                    "legacy_api_secret_file",
+                    "is empty: write the legacy exccstakepool.conf's apisecret into it",
+                );
+            }
+            Some(s)
+        });
         let database_url = match &f.database.password_file {
             // A relative SQLite path is relative to this file, like every path here.
             None => Some(match f.database.url.strip_prefix("sqlite://") {
@@ -449,6 +463,7 @@ impl Config {
                     request_timeout: std::time::Duration::from_secs(f.limits.request_timeout_secs),
                 },
                 api_secret: secret,
+                legacy_api_secret: legacy_secret,
             },
             nodes: f
                 .voting_nodes

@@ -12,6 +12,7 @@ pub mod email_address;
 pub mod health;
 pub mod low_fee;
 pub mod mail;
+pub mod migrate;
 pub mod outbox;
 pub mod password_policy;
 pub mod passwords;

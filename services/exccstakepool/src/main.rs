@@ -1,7 +1,8 @@
 //! `exccstakepool --config FILE [--check-config]`: the pool's web service
 //! (`exccstakepool admin add|remove EMAIL --config FILE`: see [`exccstakepool::admins`];
 //! `exccstakepool backup create|verify|restore …`, without the config: see
-//! [`exccstakepool::backup`]). Serves the JSON
+//! [`exccstakepool::backup`]; `exccstakepool migrate-legacy --config FILE --from URL …`:
+//! see [`exccstakepool::migrate`]). Serves the JSON
 //! API (`/api/v1|v2/…`) on `listen`; the database (SQLite or MariaDB) is created or
 //! upgraded at start; the voting nodes' stakepoold are reached over mutual-TLS gRPC, each
 //! call within `voting_node_timeout_secs`. The port is bound before any node is asked.
@@ -21,7 +22,7 @@ use exccstakepool::voting_nodes::VotingNodes;
 
 fn usage() -> ! {
     eprintln!(
-        "usage: exccstakepool --config FILE [--check-config]\n       exccstakepool admin add|remove EMAIL --config FILE\n       exccstakepool backup create|verify|restore --database URL … (see exccstakepool backup)"
+        "usage: exccstakepool --config FILE [--check-config]\n       exccstakepool admin add|remove EMAIL --config FILE\n       exccstakepool backup create|verify|restore --database URL … (see exccstakepool backup)\n       exccstakepool migrate-legacy --config FILE --from mysql://USER@HOST/DB [--from-password-file FILE] [--check]"
     );
     std::process::exit(2)
 }
@@ -35,6 +36,16 @@ async fn main() -> anyhow::Result<()> {
             Ok(done) => println!("{done}"),
             Err(e) => {
                 eprintln!("exccstakepool backup: {e}");
+                std::process::exit(e.exit_code());
+            }
+        }
+        return Ok(());
+    }
+    if all.first().map(String::as_str) == Some("migrate-legacy") {
+        match exccstakepool::migrate::command(&all[1..]).await {
+            Ok(done) => println!("{done}"),
+            Err(e) => {
+                eprintln!("exccstakepool migrate-legacy: {e}");
                 std::process::exit(e.exit_code());
             }
         }

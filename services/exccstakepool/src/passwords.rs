@@ -3,6 +3,10 @@
 //! and compares in constant time. Request handlers use [`hash_async`] and [`verify_async`]:
 //! the work runs on Tokio's blocking threads, at most one per core at a time, so sign-in
 //! floods queue up there and never stall the async workers that serve everything else.
+//!
+//! Accounts moved from the legacy Go pool (`exccstakepool migrate-legacy`) keep its bcrypt
+//! hash (`$2a$10$…`) until their next sign-in: [`verify`] accepts it, [`is_legacy`] says
+//! so, and the sign-in replaces it with an Argon2id hash ([`crate::accounts::sign_in`]).
 
 use std::sync::LazyLock;
 
@@ -29,8 +33,20 @@ pub fn hash(password: &str) -> String {
     )
 }
 
-/// Whether `password` matches `stored` (a malformed `stored` never matches).
+/// Whether `stored` is a legacy bcrypt hash (to be replaced by an Argon2id one).
+pub fn is_legacy(stored: &str) -> bool {
+    ["$2a$", "$2b$", "$2y$"]
+        .iter()
+        .any(|prefix| stored.starts_with(prefix))
+}
+
+/// Whether `password` matches `stored`, an Argon2id hash of ours or a legacy bcrypt hash (a
+/// malformed `stored` never matches).
 pub fn verify(password: &str, stored: &str) -> bool {
+    if is_legacy(stored) {
+        // Like Go's bcrypt, which made them: at most 72 bytes of the password count.
+        return bcrypt::verify(password, stored).unwrap_or(false);
+    }
     let mut parts = stored.split('$');
     let (Some(PREFIX), Some(salt), Some(want), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
@@ -101,6 +117,21 @@ mod tests {
         other.await.unwrap();
         assert_eq!(*order.lock().unwrap(), ["other task", "hash done"]);
         assert!(verify("correct horse", &stored));
+    }
+
+    /// A hash written the legacy pool's way (Go's bcrypt, cost 10, `$2a$`) verifies; other
+    /// passwords and damaged hashes do not.
+    #[test]
+    fn legacy_bcrypt_hashes_verify() {
+        let legacy = bcrypt::hash_with_result("old password", 10)
+            .unwrap()
+            .format_for_version(bcrypt::Version::TwoA);
+        assert!(legacy.starts_with("$2a$10$") && legacy.len() == 60);
+        assert!(is_legacy(&legacy) && !is_legacy(&hash("x")));
+        assert!(verify("old password", &legacy));
+        assert!(!verify("old passwort", &legacy));
+        assert!(!verify("old password", &legacy[..59]));
+        assert!(!verify("old password", "$2a$10$"));
     }
 
     #[tokio::test]

@@ -38,6 +38,9 @@ pub struct PoolSettings {
     pub server: crate::serve::ServerLimits,
     /// Key of the API tokens' HMAC.
     pub api_secret: Vec<u8>,
+    /// The legacy Go pool's `apisecret` (`legacy_api_secret_file`): tokens it issued, moved
+    /// by `exccstakepool migrate-legacy`, work while they are the user's stored token.
+    pub legacy_api_secret: Option<Vec<u8>>,
 }
 
 /// Everything a request handler needs.

@@ -4,6 +4,10 @@
 //! second. Unlike the legacy pool, only HS256 is accepted and a token must also equal the one
 //! stored for its user (compared in constant time): replacing the stored token revokes the
 //! old one.
+//!
+//! Tokens moved from the legacy Go pool (`exccstakepool migrate-legacy`) are signed with its
+//! `apisecret`: with `legacy_api_secret_file` in the config, [`user_of_any`] accepts them too
+//! (still only while equal to the stored one), until the user gets a new token.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
@@ -55,6 +59,13 @@ pub fn user_of(secret: &[u8], token: &str, now: i64) -> Option<i64> {
     claims["loggedInAs"].as_i64()
 }
 
+/// [`user_of`] with the pool's `secret` or, for a token the legacy pool issued, its
+/// `legacy` secret (`legacy_api_secret_file`). The caller still compares the token with the
+/// stored one ([`same`]).
+pub fn user_of_any(secret: &[u8], legacy: Option<&[u8]>, token: &str, now: i64) -> Option<i64> {
+    user_of(secret, token, now).or_else(|| legacy.and_then(|old| user_of(old, token, now)))
+}
+
 /// `N` random bytes from the kernel.
 pub fn random_bytes<const N: usize>() -> [u8; N] {
     let mut b = [0u8; N];
@@ -102,6 +113,29 @@ mod tests {
         assert_eq!(user_of(b"secret", &none, 1_700_000_100), None);
         assert!(same(&t, &t.clone()));
         assert!(!same(&t, &t[1..]));
+    }
+
+    /// A token as the legacy pool made it (no `jti`) verifies with the legacy secret only.
+    #[test]
+    fn legacy_tokens_verify_with_the_legacy_secret() {
+        let claims = r#"{"iat":1600000000,"iss":"https://old.example","loggedInAs":3}"#;
+        let input = format!("{}.{}", B64.encode(HEADER), B64.encode(claims));
+        let mut mac = HmacSha256::new_from_slice(b"old secret").unwrap();
+        mac.update(input.as_bytes());
+        let t = format!("{input}.{}", B64.encode(mac.finalize().into_bytes()));
+        let now = 1_700_000_000;
+        assert_eq!(user_of(b"new secret", &t, now), None);
+        assert_eq!(user_of_any(b"new secret", None, &t, now), None);
+        assert_eq!(
+            user_of_any(b"new secret", Some(b"old secret"), &t, now),
+            Some(3)
+        );
+        assert_eq!(user_of_any(b"new secret", Some(b"other"), &t, now), None);
+        let new = issue(b"new secret", "https://x", 4, now);
+        assert_eq!(
+            user_of_any(b"new secret", Some(b"old secret"), &new, now),
+            Some(4)
+        );
     }
 
     #[test]

@@ -127,6 +127,26 @@ impl Db {
         Ok(())
     }
 
+    /// Replaces the user's password hash `old` by `new`, a hash of the same password in a
+    /// better form (a legacy bcrypt hash by Argon2id, after a sign-in with it): sessions, API
+    /// token and links stay. `false` if the stored hash is no longer `old` (changed meanwhile).
+    pub async fn upgrade_password_hash(
+        &self,
+        user: i64,
+        old: &str,
+        new: &str,
+    ) -> Result<bool, DbError> {
+        let done = sqlx::query(
+            "UPDATE users SET password_hash = ? WHERE user_id = ? AND password_hash = ?",
+        )
+        .bind(new)
+        .bind(user)
+        .bind(old)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     /// Ends every session of the user (next session epoch), e.g. at sign-out.
     pub async fn end_sessions(&self, user: i64) -> Result<(), DbError> {
         sqlx::query("UPDATE users SET session_epoch = session_epoch + 1 WHERE user_id = ?")

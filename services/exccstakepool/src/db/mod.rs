@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod low_fee;
+pub mod migrated;
 mod schema;
 pub mod sign_in_failures;
 pub mod users;

@@ -87,6 +87,9 @@ const STEPS: &[&[&str]] = &[
         "{mysql} ALTER TABLE users MODIFY email VARCHAR(255) COLLATE utf8mb4_bin NOT NULL",
         "{mysql} ALTER TABLE email_changes MODIFY new_email VARCHAR(255) COLLATE utf8mb4_bin NOT NULL",
     ],
+    // 4: accounts moved from the legacy Go pool (`exccstakepool migrate-legacy`) are marked,
+    // so that a second run knows them.
+    &["ALTER TABLE users ADD COLUMN {if_absent} migrated_from_legacy BIGINT NOT NULL DEFAULT 0"],
 ];
 
 fn sql(dialect: Dialect, statement: &str) -> String {

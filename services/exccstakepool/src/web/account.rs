@@ -292,7 +292,9 @@ async fn settings_page(
     class: &'static str,
 ) -> Option<SettingsPage> {
     let mut u = pool.db.user(v.user.as_ref()?.id).await.ok().flatten()?;
-    let verifies = token::user_of(&pool.settings.api_secret, &u.api_token, Db::now());
+    let s = &pool.settings;
+    let legacy = s.legacy_api_secret.as_deref();
+    let verifies = token::user_of_any(&s.api_secret, legacy, &u.api_token, Db::now());
     if verifies != Some(u.id) {
         if !u.api_token.is_empty() {
             tracing::info!(user = u.id, "stored API token no longer verifies: replaced");

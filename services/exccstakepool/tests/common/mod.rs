@@ -132,6 +132,7 @@ pub async fn pool_with(c: &Chain, spds: &[&Stakepoold], db_url: &str, extras: Ex
             limits,
             server,
             api_secret: api_secret.unwrap_or_else(|| SECRET.to_vec()),
+            legacy_api_secret: None,
         },
         db: Db::open(db_url).await.unwrap(),
         nodes: voting_nodes,
