@@ -16,6 +16,11 @@ in
       defaultText = lib.literalExpression "config.networking.hostName";
       description = "The host's name in the pool (pool.toml's [[hosts]] name), named in each config file's header.";
     };
+    secretsDir = lib.mkOption {
+      type = pool.absolutePath;
+      default = "/var/lib/excc-pool/secrets";
+      description = "Where `poolctl nixos render`'s configurations expect the host's secret files (root, 0700; files 0600). The modules themselves take any absolute secret path.";
+    };
     generatedBy = lib.mkOption {
       type = lib.types.str;
       default = "NixOS";

@@ -115,7 +115,7 @@ rec {
   partsScript = parts: lib.concatMapStrings
     (p:
       if builtins.isString p then (if p == "" then "" else "printf '%s' ${lib.escapeShellArg p}\n")
-      else if p ? file then "cat ${lib.escapeShellArg (toString p.file)}\n"
+      else if p ? file then "cat ${lib.escapeShellArg (if builtins.isPath p.file then "${p.file}" else p.file)}\n"
       else "printf '%s' \"$(cat ${lib.escapeShellArg p.secret})\"\n")
     parts;
 
