@@ -101,7 +101,7 @@ in
 
   options.services.exccstakepool = {
     enable = mkEnableOption "exccstakepool, the pool's web service";
-    package = mkOption { type = types.package; description = "The exccstakepool package."; };
+    package = mkOption { type = types.package; default = pkgs.excc-pool.exccstakepool; defaultText = "pkgs.excc-pool.exccstakepool (the flake's overlay)"; description = "The exccstakepool package."; };
     network = mkOption {
       type = pool.networkType;
       default = config.services.excc-pool.network;

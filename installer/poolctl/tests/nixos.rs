@@ -14,20 +14,32 @@ use poolctl::plan::{conf, render, web_conf};
 use serde_json::Value;
 
 fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 fn nix_instantiate() -> Command {
     let mut c = Command::new("nix-instantiate");
     // No daemon and no store writes: paths are hashed, not copied.
-    c.arg("--readonly-mode").env("NIX_REMOTE", "").current_dir(repo().join("nixos"));
+    c.arg("--readonly-mode")
+        .env("NIX_REMOTE", "")
+        .current_dir(repo().join("nixos"));
     c
 }
 
 /// Evaluates `attr` of nixos/tests/eval.nix with `modules` (a Nix list expression).
 fn eval(modules: &str, attr: &str) -> Result<Value, String> {
     let out = nix_instantiate()
-        .args(["--eval", "--strict", "--json", "tests/eval.nix", "--arg", "modules"])
+        .args([
+            "--eval",
+            "--strict",
+            "--json",
+            "tests/eval.nix",
+            "--arg",
+            "modules",
+        ])
         .arg(modules)
         .args(["-A", attr])
         .output()
@@ -59,7 +71,12 @@ fn every_nix_file_parses() {
     assert!(files.len() >= 12, "{files:?}");
     for f in files {
         let out = nix_instantiate().arg("--parse").arg(&f).output().unwrap();
-        assert!(out.status.success(), "{}: {}", f.display(), String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            f.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }
 
@@ -76,11 +93,23 @@ fn examples_evaluate_with_services_users_and_firewall() {
     assert_eq!(fw["allowedTCPPorts"], serde_json::json!([9113]));
 
     let web = eval(&format!("[ {WEB} ./examples/hardware.nix ]"), "services").unwrap();
-    assert_eq!(web["exccstakepool"]["serviceConfig"]["LimitNOFILE"], "65536");
+    assert_eq!(
+        web["exccstakepool"]["serviceConfig"]["LimitNOFILE"],
+        "65536"
+    );
     let fw = eval(&format!("[ {WEB} ]"), "firewall").unwrap();
     assert_eq!(fw["allowedTCPPorts"], serde_json::json!([80, 443]));
-    let nginx = eval(&format!("[ {WEB} ]"), "config.services.nginx.appendHttpConfig").unwrap();
-    assert!(nginx.as_str().unwrap().contains("proxy_set_header X-Real-IP $remote_addr;"));
+    let nginx = eval(
+        &format!("[ {WEB} ]"),
+        "config.services.nginx.appendHttpConfig",
+    )
+    .unwrap();
+    assert!(
+        nginx
+            .as_str()
+            .unwrap()
+            .contains("proxy_set_header X-Real-IP $remote_addr;")
+    );
     // The unlock service exists only when asked for.
     let unlock = eval(
         &format!("[ {VOTING} {{ services.excc-pool.votingNode.unlockAtStart = true; }} ]"),
@@ -93,8 +122,14 @@ fn examples_evaluate_with_services_users_and_firewall() {
 #[test]
 fn wrong_values_fail_naming_the_option() {
     for (module, option) in [
-        ("{ services.exccd.rpc.port = 70000; }", "services.exccd.rpc.port"),
-        ("{ services.stakepoold.http.port = -1; }", "services.stakepoold.http.port"),
+        (
+            "{ services.exccd.rpc.port = 70000; }",
+            "services.exccd.rpc.port",
+        ),
+        (
+            "{ services.stakepoold.http.port = -1; }",
+            "services.stakepoold.http.port",
+        ),
         (
             "({ lib, ... }: { services.excc-pool.network = lib.mkForce \"bitcoin\"; })",
             "services.excc-pool.network",
@@ -134,7 +169,10 @@ fn wrong_values_fail_naming_the_option() {
         "services",
     )
     .unwrap_err();
-    assert!(err.contains("services.exccd.rpc.passwordFile") && err.contains("used but not defined"), "{err}");
+    assert!(
+        err.contains("services.exccd.rpc.passwordFile") && err.contains("no value defined"),
+        "{err}"
+    );
 }
 
 /// `systemd/NAME.service`'s [Service] lines without Exec*, repeated keys as lists.
@@ -169,7 +207,10 @@ fn service_settings_equal_the_systemd_units() {
         ("exccstakepool", &web),
     ] {
         let unit = unit_service(name);
-        assert!(unit.contains_key("ProtectSystem") && unit.len() > 30, "{name}: {unit:?}");
+        assert!(
+            unit.contains_key("ProtectSystem") && unit.len() > 30,
+            "{name}: {unit:?}"
+        );
         let sc = services[name]["serviceConfig"].as_object().unwrap();
         let nix: BTreeMap<String, Vec<String>> = sc
             .iter()
@@ -185,7 +226,10 @@ fn service_settings_equal_the_systemd_units() {
         assert_eq!(nix, unit, "{name}");
         // The programs run from the package, after the module's file installation (as root).
         let pre = sc["ExecStartPre"].as_array().unwrap();
-        assert!(pre[0].as_str().unwrap().starts_with("+/nix/store/"), "{name}: {pre:?}");
+        assert!(
+            pre[0].as_str().unwrap().starts_with("+/nix/store/"),
+            "{name}: {pre:?}"
+        );
     }
 }
 
@@ -207,16 +251,25 @@ fn sample_in(dir: &Path) -> PathBuf {
     }
     private(&dir.join("secrets/exccd-rpc.password"), "pw1\n");
     // A password with characters a shell or Nix would interpret.
-    private(&dir.join("secrets/wallet-rpc.password"), "a'b\"c$d`e\\f ${g}\n");
+    private(
+        &dir.join("secrets/wallet-rpc.password"),
+        "a'b\"c$d`e\\f ${g}\n",
+    );
     private(&dir.join("secrets/wallet.passphrase"), "pass\n");
-    private(&dir.join("secrets/wallet.seed"), &format!("{}\n", "ab".repeat(32)));
+    private(
+        &dir.join("secrets/wallet.seed"),
+        &format!("{}\n", "ab".repeat(32)),
+    );
     let sample = std::fs::read_to_string(repo().join("sample-configs/pool.toml")).unwrap();
     let sample = sample
         .replace(
             "{ env = \"EXCC_WALLET_RPC_PASSWORD\" }",
             "{ file = \"secrets/wallet-rpc.password\" }",
         )
-        .replace("[exccd.settings]\n", "[exccd.settings]\nlotteryseed = \"my pool\"\n");
+        .replace(
+            "[exccd.settings]\n",
+            "[exccd.settings]\nlotteryseed = \"my pool\"\n",
+        );
     let path = dir.join("pool.toml");
     std::fs::write(&path, sample).unwrap();
     path
@@ -234,8 +287,10 @@ fn rendered_files(pool: &Path, out: &Path, host: &str) -> BTreeMap<String, Strin
         .unwrap();
     assert!(status.success());
     let secrets = out.join("secrets");
-    let mode = std::fs::metadata(secrets.join("exccd-rpc.password")).unwrap().permissions().mode();
-    assert_eq!(mode & 0o777, 0o600);
+    for e in std::fs::read_dir(&secrets).unwrap() {
+        let mode = e.unwrap().metadata().unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
     let modules = format!(
         "[ {}/excc-pool.nix ({{ lib, ... }}: {{ services.excc-pool.secretsDir = lib.mkForce \"{}\"; }}) ]",
         out.display(),
@@ -247,8 +302,16 @@ fn rendered_files(pool: &Path, out: &Path, host: &str) -> BTreeMap<String, Strin
         .unwrap()
         .iter()
         .map(|(name, script)| {
-            let run = Command::new("sh").arg("-c").arg(script.as_str().unwrap()).output().unwrap();
-            assert!(run.status.success(), "{name}: {}", String::from_utf8_lossy(&run.stderr));
+            let run = Command::new("sh")
+                .arg("-c")
+                .arg(script.as_str().unwrap())
+                .output()
+                .unwrap();
+            assert!(
+                run.status.success(),
+                "{name}: {}",
+                String::from_utf8_lossy(&run.stderr)
+            );
             (name.clone(), String::from_utf8(run.stdout).unwrap())
         })
         .collect()
@@ -268,7 +331,10 @@ fn rendered_hosts_write_the_files_plan_renders() {
         assert!(exccd.contains("lotteryseed=my pool"));
         assert_eq!(files["exccd"], exccd, "{}", host.name);
         assert_eq!(files["exccwallet"], conf::exccwallet(&config, host, &ports));
-        assert_eq!(files["exccwallet-creating"], conf::exccwallet_creating(&config, host, &ports));
+        assert_eq!(
+            files["exccwallet-creating"],
+            conf::exccwallet_creating(&config, host, &ports)
+        );
         assert!(files["exccwallet"].contains("password=a'b\"c$d`e\\f ${g}\n"));
         assert_eq!(files["stakepoold"], conf::stakepoold(&config, host, &ports));
     }
@@ -276,9 +342,20 @@ fn rendered_hosts_write_the_files_plan_renders() {
     let web = config.web.as_ref().unwrap();
     let host = &web.hosts[0];
     let files = rendered_files(&pool, &dir.path().join(&host.name), &host.name);
-    assert_eq!(files["exccstakepool"], web_conf::exccstakepool_toml(&config, web, host, &ports));
+    assert_eq!(
+        files["exccstakepool"],
+        web_conf::exccstakepool_toml(&config, web, host, &ports)
+    );
     // Certificates are beside the module, keys only among the secrets.
     let out = dir.path().join(&host.name);
-    assert!(std::fs::read_to_string(out.join("certs/web.cert")).unwrap().contains("CERTIFICATE"));
-    assert!(std::fs::read_to_string(out.join("secrets/web.key")).unwrap().contains("PRIVATE KEY"));
+    assert!(
+        std::fs::read_to_string(out.join("certs/web.cert"))
+            .unwrap()
+            .contains("CERTIFICATE")
+    );
+    assert!(
+        std::fs::read_to_string(out.join("secrets/web.key"))
+            .unwrap()
+            .contains("PRIVATE KEY")
+    );
 }

@@ -10,7 +10,11 @@ use crate::cli::NixosCommand;
 
 pub fn run(cmd: NixosCommand, out: &mut impl Write) -> anyhow::Result<()> {
     match cmd {
-        NixosCommand::Render { file, host, out: dir } => {
+        NixosCommand::Render {
+            file,
+            host,
+            out: dir,
+        } => {
             let config = PoolConfig::load(&file)?;
             let ca = PoolCa::open_or_create(&config.state_dir()).context("the pool CA")?;
             let rendered = poolctl::nixos::render(&config, &ca, &host)?;

@@ -102,7 +102,10 @@ pub fn write(rendered: &Rendered, out: &Path) -> Result<(), NixosError> {
             std::fs::set_permissions(parent, std::fs::Permissions::from_mode(0o700))
                 .map_err(io(parent))?;
         }
-        let tmp = path.with_extension("tmp");
+        let tmp = parent.join(format!(
+            ".{}.tmp",
+            path.file_name().unwrap_or_default().to_string_lossy()
+        ));
         let _ = std::fs::remove_file(&tmp);
         let mut file = std::fs::OpenOptions::new()
             .write(true)
@@ -228,7 +231,10 @@ fn voting(config: &PoolConfig, ca: &PoolCa, host: &HostEntry) -> Result<Rendered
         fc = pool.fee_address_count,
         vc = pool.voting_address_count,
         s1 = out.secret("exccd-rpc.password", s.exccd_rpc_password.expose()),
-        s2 = out.secret("exccwallet-rpc.password", s.exccwallet_rpc_password.expose()),
+        s2 = out.secret(
+            "exccwallet-rpc.password",
+            s.exccwallet_rpc_password.expose()
+        ),
         s3 = out.secret("wallet.passphrase", s.wallet_passphrase.expose()),
         s4 = out.secret("wallet.seed", s.wallet_seed.expose()),
         ca_cert = out.cert("pool-ca.cert", ca.cert_pem()),
