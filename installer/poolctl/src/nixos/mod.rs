@@ -63,10 +63,10 @@ pub fn render(config: &PoolConfig, ca: &PoolCa, name: &str) -> Result<Rendered, 
     if let Some(host) = config.hosts.iter().find(|h| h.name == name) {
         return voting(config, ca, host);
     }
-    if let Some(web) = &config.web {
-        if let Some(host) = web.hosts.iter().find(|h| h.name == name) {
-            return web_host(config, web, ca, host);
-        }
+    if let Some(web) = &config.web
+        && let Some(host) = web.hosts.iter().find(|h| h.name == name)
+    {
+        return web_host(config, web, ca, host);
     }
     if config.database_host().is_some_and(|h| h.name == name) {
         return Err(NixosError::DatabaseHost(name.to_owned()));
