@@ -110,6 +110,27 @@ pub enum Command {
     /// Local lab: voting hosts as systemd-nspawn containers with sshd, for tests and rehearsals (root).
     #[command(subcommand)]
     Lab(LabCommand),
+    /// NixOS hosts from the same pool.toml (the modules in nixos/ of this repository).
+    #[command(subcommand)]
+    Nixos(NixosCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NixosCommand {
+    /// Write one host's NixOS configuration (excc-pool.nix for the pool's modules,
+    /// configuration.nix, certs/ from the pool CA, secrets/ 0600 for
+    /// /var/lib/excc-pool/secrets on the host) with the settings apply would install.
+    Render {
+        /// pool.toml to use.
+        #[arg(short = 'f', long = "file", default_value = poolctl::config::DEFAULT_FILE, value_name = "POOL_TOML")]
+        file: PathBuf,
+        /// The [[hosts]] or [[web_hosts]] name.
+        #[arg(long, value_name = "NAME")]
+        host: String,
+        /// Output directory (default: .poolctl/nixos/NAME next to pool.toml).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
 }
 
 /// Which pool.toml, and whether unknown host keys may be learned.

@@ -16,6 +16,7 @@ pub mod health;
 pub mod host;
 pub mod import;
 pub mod lab;
+pub mod nixos;
 pub mod plan;
 pub mod progress;
 pub mod restore;

@@ -7,6 +7,7 @@ mod ca;
 mod import;
 mod key;
 mod lab;
+mod nixos;
 mod plan;
 mod status;
 mod upgrade;
@@ -56,6 +57,7 @@ pub fn run(command: Command, out: &mut impl Write) -> anyhow::Result<u8> {
         )
         .map(|()| 0),
         Command::Lab(cmd) => lab::run(cmd, out).map(|()| 0),
+        Command::Nixos(cmd) => nixos::run(cmd, out).map(|()| 0),
     }
 }
 
