@@ -98,7 +98,7 @@ pub async fn backup_now(config: &mut PoolConfig, out: &Path) -> Result<Fetched, 
             [""; 0],
         ))
         .await?;
-    let report = read_report(&*ssh).await?;
+    let report = read_report(&ssh).await?;
     if !run.success() || !report.ok {
         return Err(BackupError::Failed {
             host: name,
