@@ -127,9 +127,10 @@ async fn drive(opts: &Options, dir: &Path, stop: &mut StopSignal) -> anyhow::Res
     let (url, ca) = (&site.url, site.ca.display());
     println!();
     println!(
-        "pool is up (simnet), {} voting hosts, {} web host(s):",
+        "pool is up (simnet), {} voting hosts, {} web host{}:",
         config.hosts.len(),
-        site.web_hosts
+        site.web_hosts,
+        if site.web_hosts == 1 { "" } else { "s" }
     );
     println!("  pool.toml      {p}");
     println!("  status         poolctl status -f {p}");
