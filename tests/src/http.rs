@@ -3,7 +3,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 
 /// Sends `method path` with `headers` (`Name: value` lines) and `body`; returns the status
@@ -55,8 +55,21 @@ pub async fn exchange(
     headers: &[&str],
     body: &str,
 ) -> Option<Answer> {
-    let mut s = TcpStream::connect(addr).await.ok()?;
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    let s = TcpStream::connect(addr).await.ok()?;
+    exchange_on(s, &addr.to_string(), method, path, headers, body).await
+}
+
+/// One request on an open connection `s` (plain TCP, or TLS: [`crate::https`]) with
+/// `Host: host`; the whole answer, or `None` on a connection error, garbage or after a minute.
+pub async fn exchange_on<S: AsyncRead + AsyncWrite + Unpin>(
+    mut s: S,
+    host: &str,
+    method: &str,
+    path: &str,
+    headers: &[&str],
+    body: &str,
+) -> Option<Answer> {
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
     for h in headers {
         head.push_str(h);
         head.push_str("\r\n");
@@ -73,7 +86,12 @@ pub async fn exchange(
         let mut buf = Vec::new();
         let mut chunk = [0u8; 8192];
         loop {
-            let n = s.read(&mut chunk).await.ok()?;
+            let n = match s.read(&mut chunk).await {
+                Ok(n) => n,
+                // A TLS peer that closes without close_notify: the end of the answer.
+                Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => 0,
+                Err(_) => return None,
+            };
             buf.extend_from_slice(&chunk[..n]);
             if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
                 let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
@@ -82,6 +100,9 @@ pub async fn exchange(
                     .find_map(|l| l.strip_prefix("content-length:"))
                     .and_then(|v| v.trim().parse::<usize>().ok());
                 if length.is_some_and(|len| buf.len() >= end + 4 + len) {
+                    return Some(buf);
+                }
+                if is_chunked(&head) && buf[end + 4..].ends_with(b"0\r\n\r\n") {
                     return Some(buf);
                 }
             }
@@ -101,9 +122,37 @@ pub async fn exchange(
         .filter_map(|l| l.split_once(':'))
         .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
         .collect();
+    let body = if is_chunked(&head.to_ascii_lowercase()) {
+        dechunk(body)?
+    } else {
+        body.to_owned()
+    };
     Some(Answer {
         status,
         headers,
-        body: body.to_owned(),
+        body,
     })
+}
+
+/// True when a (lowercased) head says `Transfer-Encoding: chunked` (nginx's answers with no
+/// length).
+fn is_chunked(head: &str) -> bool {
+    head.lines().any(|l| {
+        l.strip_prefix("transfer-encoding:")
+            .is_some_and(|v| v.contains("chunked"))
+    })
+}
+
+/// The body of a chunked answer: each `SIZE\r\nDATA\r\n` up to the `0` chunk.
+fn dechunk(mut rest: &str) -> Option<String> {
+    let mut body = String::new();
+    loop {
+        let (size, after) = rest.split_once("\r\n")?;
+        let size = usize::from_str_radix(size.split(';').next()?.trim(), 16).ok()?;
+        if size == 0 {
+            return Some(body);
+        }
+        body.push_str(after.get(..size)?);
+        rest = after.get(size..)?.strip_prefix("\r\n")?;
+    }
 }

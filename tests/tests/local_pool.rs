@@ -1,6 +1,9 @@
 //! The README's first command: `local-pool` brings up a pool on lab hosts provisioned by
-//! `poolctl lab up`, starts the web service in front of them, gets a demo user's ticket
-//! address through the web service's JSON API, mines until its tickets are voted, and (with `--blocks N`) stops after N more blocks and tears the lab down.
+//! `poolctl lab up` (2 voting hosts, web1 with nginx, MariaDB on db1), signs a demo user up
+//! on web1 over HTTPS and gets its ticket address through the JSON API there, prints the
+//! web service's URL and the pool CA: the URL serves `/` over HTTPS verified against that
+//! CA (curl `--cacert`), local-pool runs no web service of its own, the demo user's tickets
+//! are voted, and SIGTERM stops it and tears the lab down.
 //! Its own check: no pool ticket was missed (else it exits non-zero).
 //! Needs root (the lab). Not root: prints why and returns; as root (CI) it must run through.
 //!
@@ -37,33 +40,168 @@ fn local_pool_comes_up_votes_and_goes_away() {
         "{}",
         String::from_utf8_lossy(&down.stderr)
     );
-    let out = Command::new(bin("local-pool"))
-        .args(["--hosts", "2", "--dir", TEST_LAB_DIR])
-        .args(["--block-secs", "1", "--blocks", "4"])
-        .output()
-        .expect("run local-pool");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    eprintln!("{stderr}");
-    assert!(
-        out.status.success(),
-        "local-pool failed:\n{stdout}\n{stderr}"
+    let tmp = test_dir("local-pool-lab");
+    let stderr_path = tmp.path().join("local-pool.stderr");
+    let mut child = Running(
+        Command::new(bin("local-pool"))
+            .args(["--hosts", "2", "--dir", TEST_LAB_DIR, "--block-secs", "1"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&stderr_path).unwrap())
+            .spawn()
+            .expect("run local-pool"),
     );
+    let pid = child.0.id();
+    let lines = read_lines(&mut child.0);
+    let mut seen = String::new();
+
+    let t = Instant::now();
+    let up = wait_line(&lines, &mut seen, 1500, "the summary", |l| {
+        l.starts_with("pool is up")
+    });
+    eprintln!("local-pool (lab) up in {:.1}s", t.elapsed().as_secs_f32());
+    assert!(up.contains("2 voting hosts, 1 web host"), "{up}");
+    let web = wait_line(&lines, &mut seen, 10, "the web service", |l| {
+        l.trim_start().starts_with("web service")
+    });
+    // The web host poolctl deployed, behind nginx over HTTPS.
     assert!(
-        stdout.contains("pool is up (simnet), 2 voting hosts"),
-        "{stdout}"
+        web.contains("https://10.231.0.111 (web1: nginx + exccstakepool, MariaDB on db1)"),
+        "{web}"
     );
-    let blocks: Vec<&str> = stdout.lines().filter(|l| l.starts_with("block ")).collect();
-    assert_eq!(blocks.len(), 4, "{stdout}");
-    assert!(blocks.iter().all(|l| l.ends_with(", 0 missed")), "{stdout}");
+    let url = "https://10.231.0.111";
+    let ca_line = wait_line(&lines, &mut seen, 10, "the pool CA", |l| {
+        l.trim_start().starts_with("pool CA")
+    });
+    let ca = ca_line
+        .split_whitespace()
+        .nth(2)
+        .unwrap_or_else(|| panic!("no CA path in {ca_line:?}"))
+        .to_owned();
+    assert_eq!(
+        ca,
+        format!("{TEST_LAB_DIR}/pool/.poolctl/ca/ca.cert"),
+        "{ca_line}"
+    );
+    wait_line(&lines, &mut seen, 10, "how to trust the CA", |l| {
+        l.contains(&format!("curl --cacert {ca} {url}/"))
+    });
+    let demo = wait_line(&lines, &mut seen, 10, "the demo user", |l| {
+        l.contains("sign in at")
+    });
     assert!(
-        blocks.iter().any(|l| !l.contains(": 0 pool votes")),
-        "no pool ticket won in 4 blocks:\n{stdout}"
+        demo.contains(&format!(
+            "{url}/signin as admin@pool.excc-lab / demo-pool-password"
+        )),
+        "{demo}"
     );
+
+    // The printed URL serves `/` over HTTPS verified against the printed CA (and does not
+    // verify without it).
+    let page = curl(&["--cacert", &ca, &format!("{url}/")]);
+    assert!(
+        page.status.success(),
+        "curl --cacert {ca} {url}/: {}",
+        page.stderr
+    );
+    assert_eq!(page.stdout, "200", "GET {url}/ over HTTPS");
+    let untrusted = curl(&[&format!("{url}/")]);
+    assert!(
+        !untrusted.status.success(),
+        "{url}/ verified without the pool CA"
+    );
+    // No web service of its own: the demo user was made on web1.
+    let names: Vec<String> = descendants(pid).into_values().map(|(_, n)| n).collect();
+    assert!(
+        !names.iter().any(|n| n == "exccstakepool"),
+        "local-pool started a web service of its own: {names:?}"
+    );
+
+    // The demo user's tickets get voted: blocks until one has pool votes.
+    wait_line(&lines, &mut seen, 600, "a block with pool votes", |l| {
+        l.starts_with("block ") && !l.contains(": 0 pool votes")
+    });
+    // SIGTERM: local-pool stops mining, checks nothing was missed and tears the lab down.
+    child.terminate();
+    let status = wait_exit(&mut child, 300);
+    while let Ok(line) = lines.recv_timeout(Duration::from_secs(5)) {
+        seen.push_str(&line);
+        seen.push('\n');
+    }
+    let errors = std::fs::read_to_string(&stderr_path).unwrap_or_default();
+    assert!(
+        status.success(),
+        "local-pool exited with {status}:\n{seen}\n{errors}"
+    );
+    let blocks: Vec<&str> = seen.lines().filter(|l| l.starts_with("block ")).collect();
+    assert!(!blocks.is_empty(), "{seen}");
+    assert!(blocks.iter().all(|l| l.ends_with(", 0 missed")), "{seen}");
     assert!(
         !std::path::Path::new(TEST_LAB_DIR).join("lab.json").exists(),
-        "the lab was not torn down"
+        "the lab was not torn down:\n{seen}"
     );
+}
+
+/// What curl said: its exit status, what it printed (`-w %{http_code}`), its errors.
+struct Curl {
+    status: std::process::ExitStatus,
+    stdout: String,
+    stderr: String,
+}
+
+/// `curl -sS -o /dev/null -w %{http_code} ARGS` on this machine (the lab bridge reaches
+/// every host).
+fn curl(args: &[&str]) -> Curl {
+    let out = Command::new("curl")
+        .args([
+            "-sS",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "--max-time",
+            "20",
+        ])
+        .args(args)
+        .output()
+        .expect("run curl");
+    Curl {
+        status: out.status,
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// local-pool's stdout, line by line, from a thread.
+fn read_lines(child: &mut Child) -> mpsc::Receiver<String> {
+    let stdout = child.stdout.take().unwrap();
+    let (tx, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    lines
+}
+
+/// Waits up to `secs` for local-pool to exit; its status.
+fn wait_exit(child: &mut Running, secs: u64) -> std::process::ExitStatus {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(status) = child.0.try_wait().unwrap() {
+            return status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "local-pool still running {secs} s after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 /// `nobody`: the processes mode must work for a user without any privilege.
@@ -190,18 +328,7 @@ fn local_pool_processes_serves_the_web_service_and_stops_everything() {
         .stderr(stderr);
     let mut child = Running(cmd.spawn().expect("run local-pool"));
     let pid = child.0.id();
-    let stdout = child.0.stdout.take().unwrap();
-    let (tx, lines) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-        {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let lines = read_lines(&mut child.0);
 
     let mut seen = String::new();
     let t = Instant::now();
@@ -254,17 +381,7 @@ fn local_pool_processes_serves_the_web_service_and_stops_everything() {
 
     // SIGTERM: local-pool stops everything it started and exits cleanly.
     child.terminate();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let status = loop {
-        if let Some(status) = child.0.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "local-pool still running 60 s after SIGTERM"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let status = wait_exit(&mut child, 60);
     while let Ok(line) = lines.recv_timeout(Duration::from_secs(5)) {
         seen.push_str(&line);
         seen.push('\n');

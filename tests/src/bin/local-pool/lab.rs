@@ -1,4 +1,6 @@
-//! The pool on lab hosts provisioned by `poolctl lab up`, with a demo user and blocks.
+//! The pool on lab hosts provisioned by `poolctl lab up` (voting hosts, the web host `web1`
+//! with nginx in front of the web service, MariaDB on `db1`), with a demo user signed up on
+//! web1 over HTTPS (certificate verified against the pool CA) and blocks.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -6,11 +8,13 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use pool_tests::filler::Filler;
+use pool_tests::https::HttpsClient;
 use pool_tests::lab::{leader_node, load};
 use pool_tests::simnet::start_wallet;
+use pool_tests::site::SiteVisitor;
 use pool_tests::traffic::Traffic;
-use pool_tests::web::WebService;
 use poolctl::config::PoolConfig;
+use poolctl::lab::{LabHost, LabState};
 use serde_json::json;
 
 use crate::{DEMO_EMAIL, DEMO_PASSWORD, Options, StopSignal};
@@ -71,18 +75,63 @@ pub async fn run(opts: &Options, stop: &mut StopSignal) -> anyhow::Result<()> {
     result
 }
 
+/// The web side poolctl deployed: the first web host, the site's URL and the pool CA.
+struct Site {
+    host: LabHost,
+    /// `https://ADDRESS` of the first web host (what `[web] base_url` says in the lab).
+    url: String,
+    ca: PathBuf,
+    /// The database host, when MariaDB has its own.
+    database: Option<String>,
+    web_hosts: usize,
+    /// The demo account's e-mail: the lab pool's admin, else [`DEMO_EMAIL`].
+    email: String,
+}
+
+impl Site {
+    fn of(dir: &Path, config: &PoolConfig) -> anyhow::Result<Site> {
+        let lab = LabState::load(dir).context("reading the lab's lab.json")?;
+        let Some(host) = lab.web_hosts.first().cloned() else {
+            bail!(
+                "the lab at {} has no web host: `poolctl lab down --dir {0}`, then run local-pool again (lab up boots web1 by default)",
+                dir.display()
+            );
+        };
+        let email = config
+            .web
+            .as_ref()
+            .and_then(|w| w.site.admin_emails.first().cloned())
+            .unwrap_or_else(|| DEMO_EMAIL.to_owned());
+        Ok(Site {
+            url: format!("https://{}", host.address),
+            host,
+            ca: config.state_dir().join("ca").join("ca.cert"),
+            database: lab.database.map(|d| d.name),
+            web_hosts: lab.web_hosts.len(),
+            email,
+        })
+    }
+}
+
 /// Demo user, tickets and blocks until Ctrl-C or SIGTERM (or `--blocks`).
 async fn drive(opts: &Options, dir: &Path, stop: &mut StopSignal) -> anyhow::Result<()> {
     let pool_toml = dir.join("pool").join("pool.toml");
     let config = load(&pool_toml);
-    let Some(ready) = stop.unless_stopped(set_up(dir, &config)).await else {
+    let site = Site::of(dir, &config)?;
+    let Some(ready) = stop.unless_stopped(set_up(dir, &config, &site)).await else {
         return Ok(());
     };
-    let (mut traffic, web, api_token) = ready?;
+    let (mut traffic, api_token) = ready?;
 
     let p = pool_toml.display();
+    let (url, ca) = (&site.url, site.ca.display());
     println!();
-    println!("pool is up (simnet), {} voting hosts:", config.hosts.len());
+    println!(
+        "pool is up (simnet), {} voting hosts, {} web host{}:",
+        config.hosts.len(),
+        site.web_hosts,
+        if site.web_hosts == 1 { "" } else { "s" }
+    );
     println!("  pool.toml      {p}");
     println!("  status         poolctl status -f {p}");
     println!(
@@ -90,24 +139,27 @@ async fn drive(opts: &Options, dir: &Path, stop: &mut StopSignal) -> anyhow::Res
         dir.join("ssh_config").display(),
         config.hosts[0].name
     );
+    let database = match &site.database {
+        Some(db) => format!("MariaDB on {db}"),
+        None => "SQLite".to_owned(),
+    };
     println!(
-        "  web client     gRPC :{} on every host with {}/ca/clients/web.{{cert,key}}",
-        poolctl::plan::render::ports(&config).grpc,
-        config.state_dir().display()
+        "  web service    {url} ({}: nginx + exccstakepool, {database})",
+        site.host.name
     );
+    println!("  pool CA        {ca} (signed the web hosts' certificates)");
+    println!("                 trust it: curl --cacert {ca} {url}/");
     println!(
-        "  web service    {} (log {})",
-        web.base_url,
-        web.proc.log.display()
+        "                 browser: import {ca} as a certificate authority (Firefox: Settings > Privacy & Security > Certificates > View Certificates > Authorities > Import; Chromium: certutil -d sql:$HOME/.pki/nssdb -A -t C,, -n excc-lab-ca -i {ca})"
     );
+    println!("                 (the lab's addresses are reachable from this machine only)");
     println!(
-        "                curl -H 'Authorization: Bearer {api_token}' {}/api/v1/getpurchaseinfo",
-        web.base_url
+        "                 curl --cacert {ca} -H 'Authorization: Bearer {api_token}' {url}/api/v1/getpurchaseinfo"
     );
     println!("  demo user      {}", traffic.multisigs[0]);
     println!(
-        "                sign in at {}/signin as {DEMO_EMAIL} / {DEMO_PASSWORD} (an admin: {}/admin/status)",
-        web.base_url, web.base_url
+        "                 sign in at {url}/signin as {} / {DEMO_PASSWORD} (an admin: {url}/admin/status)",
+        site.email
     );
     println!(
         "  a block every {} s; Ctrl-C stops the pool",
@@ -139,10 +191,11 @@ async fn drive(opts: &Options, dir: &Path, stop: &mut StopSignal) -> anyhow::Res
     Ok(())
 }
 
-/// Wallets, the web service in front of the lab's stakepoolds, the demo user and its first
-/// tickets: (traffic, web service, the demo user's API token).
-async fn set_up(dir: &Path, config: &PoolConfig) -> anyhow::Result<(Traffic, WebService, String)> {
-    // local-pool's own scratch (wallets, the web service's database): fresh every run.
+/// Wallets, the demo user on the deployed web service (signed up and in through web1's
+/// forms over HTTPS, its API token from the settings page, its ticket address through the
+/// JSON API as a wallet gets it) and its first tickets: (traffic, the demo user's API token).
+async fn set_up(dir: &Path, config: &PoolConfig, site: &Site) -> anyhow::Result<(Traffic, String)> {
+    // local-pool's own scratch (the wallets): fresh every run.
     let local = dir.join("local");
     if local.exists() {
         std::fs::remove_dir_all(&local).context("removing the previous run's local directory")?;
@@ -153,25 +206,28 @@ async fn set_up(dir: &Path, config: &PoolConfig) -> anyhow::Result<(Traffic, Web
     filler.ok("walletpassphrase", json!(["password", 0])).await;
     let user = start_wallet(&local, "demo-user", &node, &["--createtemp".into()]).await;
     user.ok("walletpassphrase", json!(["password", 0])).await;
-    // The web service in front of the lab's stakepoolds; the demo user gets its ticket
-    // address through the JSON API, as a wallet would.
-    let web = WebService::start(&local.join("web"), config, &[DEMO_EMAIL]).await;
-    let (_, api_token) = web.create_user(DEMO_EMAIL, DEMO_PASSWORD).await;
+
+    let client = HttpsClient::new(&site.url, &site.ca)?;
+    let mut visitor = SiteVisitor::new(client);
+    visitor.get("/").await?;
+    visitor.sign_up_and_in(&site.email, DEMO_PASSWORD).await?;
+    let api_token = visitor.api_token().await?;
     let (_, user_pka) = user.new_address().await;
-    let r = web
+    let r = visitor
         .api(
             "POST",
             "/api/v1/address",
             &api_token,
             &format!("UserPubKeyAddr={user_pka}"),
         )
-        .await;
-    if r["code"] != 0 {
+        .await?;
+    // A demo user of an earlier run on the same lab keeps its first address.
+    if r["code"] != 0 && !r.to_string().contains("already submitted") {
         bail!("the web service refused the demo user's address: {r}");
     }
-    let info = web
+    let info = visitor
         .api("GET", "/api/v1/getpurchaseinfo", &api_token, "")
-        .await;
+        .await?;
     let info = &info["data"];
     let mut traffic = Traffic {
         node,
@@ -180,14 +236,16 @@ async fn set_up(dir: &Path, config: &PoolConfig) -> anyhow::Result<(Traffic, Web
         multisigs: vec![
             info["TicketAddress"]
                 .as_str()
-                .context("TicketAddress")?
+                .context("getpurchaseinfo: TicketAddress")?
                 .to_owned(),
         ],
         fee_address: info["PoolAddress"]
             .as_str()
-            .context("PoolAddress")?
+            .context("getpurchaseinfo: PoolAddress")?
             .to_owned(),
-        fee_percent: info["PoolFees"].as_f64().context("PoolFees")?,
+        fee_percent: info["PoolFees"]
+            .as_f64()
+            .context("getpurchaseinfo: PoolFees")?,
         vote_wait: Duration::from_secs(2),
         pool_tickets: Default::default(),
         pool_winners: Vec::new(),
@@ -195,5 +253,5 @@ async fn set_up(dir: &Path, config: &PoolConfig) -> anyhow::Result<(Traffic, Web
     };
     println!("mining to stake validation height; the demo user buys tickets from there…");
     traffic.to_pool_voting(5, 1).await;
-    Ok((traffic, web, api_token))
+    Ok((traffic, api_token))
 }

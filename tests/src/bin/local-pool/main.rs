@@ -1,13 +1,15 @@
 //! `local-pool`: a complete EXCC stake pool on this machine, on the simulated network.
 //!
 //! By default (as root) the pool is provisioned like a real one: `poolctl lab up` boots the
-//! voting hosts (systemd-nspawn containers with sshd and systemd) and applies a pool.toml to
-//! them (exccd, exccwallet and stakepoold as hardened units, certificates from the pool CA);
-//! then it starts the web service (`exccstakepool`, SQLite) in front of the hosts'
-//! stakepoolds, a demo user gets its ticket address through the web service's JSON API,
-//! buys tickets, and a block is mined every few seconds on the first host's exccd, waiting
-//! briefly for the pool's votes like exccd's miner. Ctrl-C stops mining and tears the lab
-//! down (`--keep` leaves it running, as does a lab that was already up when it started).
+//! voting hosts, the web host `web1` and the database host `db1` (systemd-nspawn containers
+//! with sshd and systemd) and applies a pool.toml to them (exccd, exccwallet and stakepoold
+//! as hardened units; nginx serving HTTPS with a pool-CA certificate in front of the web
+//! service; MariaDB). A demo user signs up on web1 over HTTPS (certificate verified against
+//! the pool CA, which is printed so a browser or curl can trust it), gets its ticket address
+//! through the JSON API, buys tickets, and a block is mined every few seconds on the first
+//! host's exccd, waiting briefly for the pool's votes like exccd's miner. Ctrl-C stops
+//! mining and tears the lab down (`--keep` leaves it running, as does a lab that was already
+//! up when it started).
 //!
 //! `--processes` runs the same pool as plain processes of the current user instead (no root):
 //! the simulator, stakepoold and the web service (`exccstakepool`, SQLite), the demo user
@@ -22,7 +24,8 @@ use std::path::PathBuf;
 
 use tokio::signal::unix::{Signal, SignalKind, signal};
 
-/// The demo account (an admin: the web service's admin_emails name it).
+/// The demo account of `--processes` (an admin: the web service's admin_emails name it);
+/// on the lab the demo account is the lab pool's admin (`[web] admin_emails`).
 pub const DEMO_EMAIL: &str = "demo@localhost";
 pub const DEMO_PASSWORD: &str = "demo-pool-password";
 
