@@ -108,7 +108,12 @@ fn the_sample_renders_a_database_host_and_a_web_host() {
     let key = web.file("/etc/nginx/excc-pool/tls.key").unwrap();
     assert_eq!((key.mode, key.secrecy), (0o600, Secrecy::Whole));
     // Without the operator's certificate, the pool CA issued one for the site.
-    assert!(config.state_dir().join("ca/hosts/web1/web-https.cert").exists());
+    assert!(
+        config
+            .state_dir()
+            .join("ca/hosts/web1/web-https.cert")
+            .exists()
+    );
     assert!(web.file("/etc/exccstakepool/web.key").unwrap().secrecy == Secrecy::Whole);
 }
 
@@ -129,5 +134,10 @@ fn the_operators_certificate_replaces_the_pool_cas() {
     let key = host.file("/etc/nginx/excc-pool/tls.key").unwrap();
     assert_eq!(text(&key.content), "operator key");
     // No pool-CA certificate was issued for the site.
-    assert!(!config.state_dir().join("ca/hosts/web1/web-https.cert").exists());
+    assert!(
+        !config
+            .state_dir()
+            .join("ca/hosts/web1/web-https.cert")
+            .exists()
+    );
 }
