@@ -195,9 +195,11 @@ fn a_rebuilt_voting_host_comes_back_with_apply_and_no_vote_is_missed() {
         ssh_out(&state, h, "systemctl stop stakepoold.service");
     }
     // The current tip's winners may have been voted by all three already (voting3's
-    // answer was then "already have"): count from the next block on.
-    rt.block_on(traffic.block(5));
+    // answer was then "already have"): count the winners from the next block on. The
+    // votes are counted from before that block, since voting3 votes the next tip's winners
+    // as soon as it arrives (earlier votes only add to the count).
     let cast_before = votes_cast(&state).len();
+    rt.block_on(traffic.block(5));
     let alone = traffic.pool_winners.len();
     rt.block_on(async {
         for _ in 0..4 {
