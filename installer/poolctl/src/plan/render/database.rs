@@ -8,7 +8,7 @@ use crate::config::{BinaryName, HostEntry, PoolConfig, WebSide};
 use super::super::binaries::PreparedBinary;
 use super::super::db_conf::{self, BACKUP_DIR, MARIADB_DIR};
 use super::super::resource::{HealthCheck, HostDesired, Role, Secrecy, Service};
-use super::{RenderError, dir, file, programs, unit_path};
+use super::{RenderError, backup_units, dir, file, programs, unit_path};
 use crate::plan::resource::{POOL_LIB, POOL_STATE};
 
 pub(super) fn render_host(
@@ -90,21 +90,11 @@ pub(super) fn render_host(
         .restarts(DbSetup),
     );
     files.push(file(&unit_path(DbSetup), "root", 0o644, db_conf::DB_SETUP_UNIT).restarts(DbSetup));
-    files.push(file(
-        &unit_path(BackupTimer).replace(".timer", ".service"),
+    files.extend(backup_units(
+        &db_conf::local_mariadb_url(),
         "root",
-        0o644,
-        db_conf::backup_service(&db_conf::local_mariadb_url(), "root", &web.backup),
+        &web.backup,
     ));
-    files.push(
-        file(
-            &unit_path(BackupTimer),
-            "root",
-            0o644,
-            db_conf::backup_timer(&web.backup),
-        )
-        .restarts(BackupTimer),
-    );
     Ok(HostDesired {
         host: host.clone(),
         role: Role::Database,

@@ -159,6 +159,25 @@ fn programs(binaries: &[PreparedBinary]) -> (Vec<BinaryRes>, Vec<FileRes>) {
     (bins, files)
 }
 
+/// The database backup's service (run as `user` on `database_url`) and its timer.
+fn backup_units(
+    database_url: &str,
+    user: &str,
+    backup: &crate::config::BackupSettings,
+) -> [FileRes; 2] {
+    let timer = unit_path(Service::BackupTimer);
+    [
+        file(
+            &timer.replace(".timer", ".service"),
+            "root",
+            0o644,
+            super::db_conf::backup_service(database_url, user, backup),
+        ),
+        file(&timer, "root", 0o644, super::db_conf::backup_timer(backup))
+            .restarts(Service::BackupTimer),
+    ]
+}
+
 /// exccwallet's config file.
 pub const WALLET_CONF: &str = "/etc/exccwallet/exccwallet.conf";
 

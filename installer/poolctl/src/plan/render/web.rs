@@ -6,10 +6,10 @@ use crate::ca::{PoolCa, host_sans};
 use crate::config::{BinaryName, Database, HostEntry, PoolConfig, WebSide};
 
 use super::super::binaries::PreparedBinary;
-use super::super::db_conf::{self, BACKUP_DIR};
+use super::super::db_conf::BACKUP_DIR;
 use super::super::resource::{HealthCheck, HostDesired, Role, Secrecy, Service, UserRes};
 use super::super::web_conf::{self, NGINX_TLS_DIR, WEB_DIR};
-use super::{RenderError, dir, file, pool_dirs, ports, programs, unit_path};
+use super::{RenderError, backup_units, dir, file, pool_dirs, ports, programs, unit_path};
 
 pub use super::super::web_conf::WEB_LISTEN_PORT;
 
@@ -138,21 +138,7 @@ pub(super) fn render_host(
     if matches!(web.database, Database::Sqlite) {
         dirs.push(dir(BACKUP_DIR, svc, svc, 0o700));
         let url = web_conf::database_url(web);
-        files.push(file(
-            &unit_path(BackupTimer).replace(".timer", ".service"),
-            "root",
-            0o644,
-            db_conf::backup_service(&url, svc, &web.backup),
-        ));
-        files.push(
-            file(
-                &unit_path(BackupTimer),
-                "root",
-                0o644,
-                db_conf::backup_timer(&web.backup),
-            )
-            .restarts(BackupTimer),
-        );
+        files.extend(backup_units(&url, svc, &web.backup));
         services.push(BackupTimer);
     }
 
